@@ -1,0 +1,237 @@
+"""Fusion of the signals into a crisis level, with hysteresis.
+
+Levels: 0 calm, 1 watch, 2 alert, 3 crisis. The inputs, per closed bin:
+
+* ``onset``: the volume detector's change score (>= ``onset_score`` marks the
+  start of an upward change, once per episode);
+* ``elevation``: recent volume over the brand's normal (1 is normal; it stays
+  high as long as a burst lasts);
+* ``negative`` and ``aggressive``: tone-shift scores in [0, 1].
+
+*Volume is up* when the onset score fires or the elevation reaches
+``alert_elevation``. Each level has an entry rule:
+
+========  =====================================================================
+level     enters when
+========  =====================================================================
+3 crisis  volume is up, negative >= crisis_tone, and aggressive >= alert_tone
+          or elevation >= crisis_elevation
+2 alert   volume is up, and negative or aggressive >= alert_tone
+1 watch   volume is up (onset, or elevation >= watch_elevation), or negative
+          or aggressive >= crisis_tone
+========  =====================================================================
+
+The highest level whose rule holds is entered at once. A level is *kept* while
+its rule holds with every tone threshold lowered by ``hysteresis`` and volume
+counted as up while the elevation stays at or above ``keep_elevation``; once
+the rule has failed for ``min_level_ms`` of event time, the level falls to the
+highest level whose relaxed rule still holds. Volume alone, however large,
+never goes past watch: a happy viral campaign is not a crisis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from detectors.base import Detector, check_fraction, check_positive
+
+__all__ = ["LEVEL_NAMES", "LevelFusion", "Reason", "Scores"]
+
+#: Names of the levels, by level.
+LEVEL_NAMES: Final[tuple[str, ...]] = ("calm", "watch", "alert", "crisis")
+
+
+@dataclass(frozen=True, slots=True)
+class Scores:
+    """The signals fusion reads: three scores in [0, 1] and a volume ratio."""
+
+    onset: float
+    elevation: float
+    negative: float
+    aggressive: float
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One condition that held: ``signal`` was at ``value``, at or above ``threshold``."""
+
+    signal: str
+    value: float
+    threshold: float
+
+    def __str__(self) -> str:
+        return f"{self.signal} {self.value:.2f} >= {self.threshold:.2f}"
+
+
+class LevelFusion(Detector):
+    """Crisis level from volume and tone, with hysteresis and a minimum duration.
+
+    Parameters
+    ----------
+    onset_score
+        Volume change score that marks an onset.
+    watch_elevation, alert_elevation, crisis_elevation
+        Recent volume over normal that puts a brand on watch, counts as "volume
+        is up" for alert, and makes a negative surge a crisis without anger.
+    keep_elevation
+        Elevation above which volume still counts as up for keeping a level.
+    alert_tone, crisis_tone
+        Tone-shift score (negative or aggressive) needed for alert and crisis.
+    hysteresis
+        How much lower the tone thresholds are to keep a level than to enter it.
+    min_level_ms
+        Event time a level is kept after its rule stopped holding.
+
+    Examples
+    --------
+    >>> f = LevelFusion()
+    >>> f.update(Scores(onset=0.9, elevation=8.0, negative=0.1, aggressive=0.0), end_ms=60_000)
+    >>> f.level, [str(r) for r in f.reasons]          # a happy spike: watch at most
+    (1, ['volume_onset 0.90 >= 0.50'])
+    >>> f.update(Scores(onset=0.2, elevation=8.0, negative=0.99, aggressive=0.95),
+    ...          end_ms=120_000)
+    >>> f.level, f.previous_level
+    (3, 1)
+    """
+
+    def __init__(
+        self,
+        *,
+        onset_score: float = 0.5,
+        watch_elevation: float = 2.0,
+        alert_elevation: float = 2.5,
+        crisis_elevation: float = 5.0,
+        keep_elevation: float = 1.5,
+        alert_tone: float = 0.9,
+        crisis_tone: float = 0.95,
+        hysteresis: float = 0.3,
+        min_level_ms: int = 15 * 60_000,
+    ) -> None:
+        for name, value in (
+            ("onset_score", onset_score),
+            ("alert_tone", alert_tone),
+            ("crisis_tone", crisis_tone),
+            ("hysteresis", hysteresis),
+        ):
+            check_fraction(name, value)
+        for name, value in (
+            ("watch_elevation", watch_elevation),
+            ("alert_elevation", alert_elevation),
+            ("crisis_elevation", crisis_elevation),
+            ("keep_elevation", keep_elevation),
+        ):
+            check_positive(name, value)
+        check_positive("min_level_ms", min_level_ms, allow_zero=True)
+        self.onset_score = onset_score
+        self.watch_elevation = watch_elevation
+        self.alert_elevation = alert_elevation
+        self.crisis_elevation = crisis_elevation
+        self.keep_elevation = keep_elevation
+        self.alert_tone = alert_tone
+        self.crisis_tone = crisis_tone
+        self.hysteresis = hysteresis
+        self.min_level_ms = min_level_ms
+        super().__init__()
+
+    def _init_state(self) -> None:
+        self._level = 0
+        self._previous = 0
+        self._held_ms: int | None = None  # last time the current level's rule held
+        self._reasons: tuple[Reason, ...] = ()
+
+    # -- outputs ---------------------------------------------------------------
+    @property
+    def level(self) -> int:
+        """Current level, 0 to 3."""
+        return self._level
+
+    @property
+    def previous_level(self) -> int:
+        """Level before the last update."""
+        return self._previous
+
+    @property
+    def changed(self) -> bool:
+        """Whether the last update changed the level."""
+        return self._level != self._previous
+
+    @property
+    def reasons(self) -> tuple[Reason, ...]:
+        """Conditions that held for the current level at the last update."""
+        return self._reasons
+
+    # -- rules -----------------------------------------------------------------
+    def _volume_up(self, s: Scores, *, keep: bool, elevation: float) -> Reason | None:
+        if s.onset >= self.onset_score:
+            return Reason("volume_onset", s.onset, self.onset_score)
+        limit = self.keep_elevation if keep else elevation
+        if s.elevation >= limit:
+            return Reason("volume_elevation", s.elevation, limit)
+        return None
+
+    def rule(self, level: int, s: Scores, *, keep: bool = False) -> tuple[Reason, ...] | None:
+        """Reasons why ``level``'s rule holds on ``s`` (relaxed when ``keep``).
+
+        Returns None when it does not hold; level 0 always holds.
+        """
+        slack = self.hysteresis if keep else 0.0
+
+        def tone(signal: str, value: float, threshold: float) -> Reason | None:
+            limit = threshold - slack
+            return Reason(signal, value, limit) if value >= limit else None
+
+        if level == 0:
+            return ()
+        if level == 1:
+            for cond in (
+                self._volume_up(s, keep=keep, elevation=self.watch_elevation),
+                tone("negative", s.negative, self.crisis_tone),
+                tone("aggressive", s.aggressive, self.crisis_tone),
+            ):
+                if cond is not None:
+                    return (cond,)
+            return None
+        volume = self._volume_up(s, keep=keep, elevation=self.alert_elevation)
+        if volume is None:
+            return None
+        if level == 2:
+            shift = tone("negative", s.negative, self.alert_tone) or tone(
+                "aggressive", s.aggressive, self.alert_tone
+            )
+            return None if shift is None else (volume, shift)
+        negative = tone("negative", s.negative, self.crisis_tone)
+        if negative is None:
+            return None
+        anger = tone("aggressive", s.aggressive, self.alert_tone)
+        if anger is None:
+            limit = self.crisis_elevation * (1.0 - slack)
+            if s.elevation < limit:
+                return None
+            anger = Reason("volume_elevation", s.elevation, limit)
+        return (volume, negative, anger)
+
+    def _highest(self, s: Scores, *, keep: bool) -> tuple[int, tuple[Reason, ...]]:
+        for level in (3, 2, 1):
+            reasons = self.rule(level, s, keep=keep)
+            if reasons is not None:
+                return level, reasons
+        return 0, ()
+
+    def update(self, scores: Scores, *, end_ms: int) -> None:
+        """Fold in the scores of one closed bin ending at ``end_ms``."""
+        self._previous = self._level
+        target, reasons = self._highest(scores, keep=False)
+        if target > self._level:
+            self._level, self._reasons, self._held_ms = target, reasons, end_ms
+            return
+        kept = self.rule(self._level, scores, keep=True)
+        if kept is not None:
+            self._reasons, self._held_ms = kept, end_ms
+            return
+        held = end_ms if self._held_ms is None else self._held_ms
+        if end_ms - held >= self.min_level_ms:
+            level, reasons = self._highest(scores, keep=True)
+            self._level = min(level, self._level)
+            self._reasons = reasons
+            self._held_ms = end_ms

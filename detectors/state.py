@@ -1,0 +1,335 @@
+"""One brand's whole detection state, and its single entry point.
+
+:meth:`BrandState.update` takes a columnar batch of the brand's mentions, puts
+them in event-time bins, runs every closed bin through the detectors and the
+fusion, and returns the level changes with their explanation. The worker, the
+drills, the replays and the benchmarks all go through it; there is no second
+implementation of the detection.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Final
+
+from detectors.base import check_positive_int
+from detectors.batch import MentionBatch
+from detectors.bins import ClosedBin, EventTimeBins
+from detectors.fusion import LevelFusion, Reason, Scores
+from detectors.terms import top_terms
+from detectors.tone import ToneDetector
+from detectors.volume import VolumeDetector
+
+__all__ = [
+    "ALERT_NAMESPACE",
+    "AuthorEvidence",
+    "BrandState",
+    "DetectionSettings",
+    "Evidence",
+    "LevelChange",
+    "Signal",
+    "StateUpdate",
+]
+
+#: Namespace of the deterministic alert ids (UUID version 5).
+ALERT_NAMESPACE: Final = uuid.UUID("6f1d7c1e-3b0a-5c55-9a57-7d2b0c7e1a11")
+
+
+@dataclass(frozen=True, slots=True)
+class DetectionSettings:
+    """Every detection parameter a user may set; the same for all brands.
+
+    Parameters
+    ----------
+    bin_ms, grace_ms
+        Event-time bin width and grace period.
+    negative_below, aggressive_above
+        Per-mention thresholds on sentiment and aggression.
+    evidence_bins
+        Closed bins whose samples and authors explain an alert.
+    fusion
+        Thresholds of the level rules.
+    """
+
+    bin_ms: int = 60_000
+    grace_ms: int = 60_000
+    negative_below: float = -0.25
+    aggressive_above: float = 0.5
+    evidence_bins: int = 15
+    fusion: LevelFusion = field(default_factory=LevelFusion)
+
+    def __post_init__(self) -> None:
+        check_positive_int("bin_ms", self.bin_ms)
+        check_positive_int("grace_ms", self.grace_ms, minimum=0)
+        check_positive_int("evidence_bins", self.evidence_bins)
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """A measured signal behind a level: its value, normal value and alarm threshold."""
+
+    name: str
+    value: float
+    baseline: float
+    threshold: float
+    score: float
+    unit: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorEvidence:
+    """An author among the most reaching in the evidence window."""
+
+    author: str
+    kind: str
+    followers: int
+    mentions: int
+    reach: int
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What the alert rests on: window, counts, terms, authors and sample mentions."""
+
+    window_start_ms: int
+    window_end_ms: int
+    mentions: int
+    negative: int
+    aggressive: int
+    employee: int
+    official: int
+    top_terms: tuple[str, ...]
+    top_authors: tuple[AuthorEvidence, ...]
+    sample_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LevelChange:
+    """A change of crisis level on a closed bin, with its explanation."""
+
+    brand: str
+    level: int
+    previous_level: int
+    bin_start_ms: int
+    event_time_ms: int
+    signals: tuple[Signal, ...]
+    reasons: tuple[Reason, ...]
+    evidence: Evidence
+
+    @property
+    def alert_id(self) -> str:
+        """Deterministic id: the same brand, bin and levels always give the same id."""
+        name = f"{self.brand}/{self.event_time_ms}/{self.previous_level}/{self.level}"
+        return str(uuid.uuid5(ALERT_NAMESPACE, name))
+
+
+@dataclass(frozen=True, slots=True)
+class StateUpdate:
+    """What one update did: mentions accepted and late, bins closed, level changes."""
+
+    accepted: int
+    late: int
+    closed_bins: int
+    changes: list[LevelChange]
+
+
+_KIND_NAMES: Final = ("public", "employee", "official", "media", "unknown")
+
+
+class BrandState:
+    """Windows, detectors and level of one brand.
+
+    Parameters
+    ----------
+    brand
+        The brand's name (the Kafka key).
+    settings
+        Detection parameters.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from detectors.batch import MentionBatch
+    >>> rng = np.random.default_rng(3)
+    >>> state = BrandState(brand="acme")
+    >>> def minute(t0, n, neg, aggr):
+    ...     ts = np.sort(t0 + rng.integers(0, 60_000, n))
+    ...     return MentionBatch.from_rows(
+    ...         ts_ms=ts.tolist(), followers=rng.integers(10, 5000, n).tolist(),
+    ...         sentiment=np.where(rng.random(n) < neg, -0.8, 0.3).tolist(),
+    ...         aggression=(rng.random(n) < aggr).astype(float).tolist(),
+    ...         kind=["public"] * n, ids=[f"{t0}-{i}" for i in range(n)],
+    ...         authors=[f"u{j}" for j in rng.integers(0, 500, n)],
+    ...         texts=["battery fire recall"] * n)
+    >>> t0 = 1_700_000_000_000 - 1_700_000_000_000 % 60_000
+    >>> changes = []
+    >>> for m in range(3 * 24 * 60):                       # three calm days
+    ...     changes += state.update(minute(t0 + m * 60_000, int(rng.poisson(8)), 0.1, 0.0)).changes
+    >>> for m in range(3 * 24 * 60, 3 * 24 * 60 + 20):     # then an angry surge
+    ...     changes += state.update(minute(t0 + m * 60_000, 80, 0.8, 0.4)).changes
+    >>> max(c.level for c in changes)
+    3
+    >>> changes[-1].evidence.top_terms[:3]
+    ('battery', 'fire', 'recall')
+    """
+
+    def __init__(self, *, brand: str, settings: DetectionSettings | None = None) -> None:
+        self.brand = brand
+        self.settings = settings if settings is not None else DetectionSettings()
+        s = self.settings
+        self.bins = EventTimeBins(
+            bin_ms=s.bin_ms,
+            grace_ms=s.grace_ms,
+            negative_below=s.negative_below,
+            aggressive_above=s.aggressive_above,
+        )
+        self.volume = VolumeDetector(bin_ms=s.bin_ms)
+        self.tone = ToneDetector()
+        self.fusion = s.fusion.clone()
+        self.recent: deque[ClosedBin] = deque(maxlen=s.evidence_bins)
+        # The brand's own name says nothing about the crisis: keep it out of top terms.
+        words = re.findall(r"[^\W_]+", brand.lower())
+        self._brand_words = (brand.lower(), "".join(words), *words, *(f"#{w}" for w in words))
+        self._last_count = 0.0
+        self._last_scores = Scores(onset=0.0, elevation=1.0, negative=0.0, aggressive=0.0)
+
+    # -- read-only views -------------------------------------------------------
+    @property
+    def level(self) -> int:
+        """Current crisis level, 0 to 3."""
+        return self.fusion.level
+
+    @property
+    def scores(self) -> Scores:
+        """Scores of the last closed bin."""
+        return self._last_scores
+
+    @property
+    def signals(self) -> tuple[Signal, ...]:
+        """Signals of the last closed bin: value, baseline, threshold and score of each."""
+        tone, scores = self.tone, self._last_scores
+        elevation = scores.elevation
+        return (
+            Signal(
+                "volume",
+                self._last_count,
+                self.volume.expected,
+                self.volume.threshold,
+                scores.onset,
+                "mentions per bin",
+            ),
+            Signal(
+                "volume_elevation",
+                elevation,
+                1.0,
+                self.fusion.alert_elevation,
+                max(0.0, 1.0 - 1.0 / elevation) if elevation > 0 else 0.0,
+                "recent volume over normal",
+            ),
+            Signal(
+                "negative_share",
+                tone.negative.share,
+                tone.baseline(tone.negative),
+                tone.threshold(tone.negative),
+                scores.negative,
+                "share of recent mentions",
+            ),
+            Signal(
+                "aggressive_share",
+                tone.aggressive.share,
+                tone.baseline(tone.aggressive),
+                tone.threshold(tone.aggressive),
+                scores.aggressive,
+                "share of recent mentions",
+            ),
+        )
+
+    # -- updates ---------------------------------------------------------------
+    def update(self, batch: MentionBatch) -> StateUpdate:
+        """Add the brand's mentions (arrival order); return what changed."""
+        result = self.bins.update(batch)
+        changes = self._run(result.closed)
+        return StateUpdate(result.accepted, result.late, len(result.closed), changes)
+
+    def advance(self, *, watermark_ms: int) -> StateUpdate:
+        """Move event time forward without mentions (the brand went quiet)."""
+        closed = self.bins.advance(watermark_ms=watermark_ms)
+        return StateUpdate(0, 0, len(closed), self._run(closed))
+
+    def _run(self, closed: list[ClosedBin]) -> list[LevelChange]:
+        changes: list[LevelChange] = []
+        volume, tone, fusion = self.volume, self.tone, self.fusion
+        for b in closed:
+            count = b.count
+            volume.update(count, end_ms=b.end_ms)
+            tone.update(count, b.negative, b.aggressive, end_ms=b.end_ms)
+            scores = Scores(
+                onset=volume.score,
+                elevation=volume.elevation,
+                negative=tone.negative.score,
+                aggressive=tone.aggressive.score,
+            )
+            fusion.update(scores, end_ms=b.end_ms)
+            self._last_count, self._last_scores = float(count), scores
+            if count:
+                self.recent.append(b)
+            if fusion.changed:
+                changes.append(self._change(b))
+        return changes
+
+    # -- explanations ----------------------------------------------------------
+    def _change(self, b: ClosedBin) -> LevelChange:
+        return LevelChange(
+            brand=self.brand,
+            level=self.fusion.level,
+            previous_level=self.fusion.previous_level,
+            bin_start_ms=b.start_ms,
+            event_time_ms=b.end_ms,
+            signals=self.signals,
+            reasons=self.fusion.reasons,
+            evidence=self._evidence(b),
+        )
+
+    def _evidence(self, last: ClosedBin) -> Evidence:
+        bins = list(self.recent)
+        if not bins or bins[-1] is not last:
+            bins.append(last)
+        authors: dict[str, list[int]] = {}  # author -> [followers, kind, mentions, reach]
+        for b in bins:
+            for a in b.authors:
+                entry = authors.setdefault(a.author, [a.followers, a.kind, 0, 0])
+                entry[0] = max(entry[0], a.followers)
+                entry[2] += a.count
+                entry[3] += a.reach
+        ranked = sorted(authors.items(), key=lambda kv: (-kv[1][3], kv[0]))[:5]
+        samples = [s for b in reversed(bins) for s in b.samples]
+        if self.fusion.level >= 2:
+            samples.sort(key=lambda s: not (s.negative or s.aggressive))  # stable: recent first
+        return Evidence(
+            window_start_ms=bins[0].start_ms,
+            window_end_ms=bins[-1].end_ms,
+            mentions=sum(b.count for b in bins),
+            negative=sum(b.negative for b in bins),
+            aggressive=sum(b.aggressive for b in bins),
+            employee=sum(b.employee for b in bins),
+            official=sum(b.official for b in bins),
+            top_terms=tuple(
+                top_terms(
+                    (s.text for b in bins for s in b.samples), k=10, exclude=self._brand_words
+                )
+            ),
+            top_authors=tuple(
+                AuthorEvidence(
+                    author=name,
+                    kind=_KIND_NAMES[kind],
+                    followers=followers,
+                    mentions=count,
+                    reach=reach,
+                )
+                for name, (followers, kind, count, reach) in ranked
+            ),
+            sample_ids=tuple(s.id for s in samples[:10]),
+        )

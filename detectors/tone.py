@@ -1,0 +1,232 @@
+"""Tone shift: is the share of negative (or aggressive) mentions above normal?
+
+For each closed bin the detector receives how many mentions it held and how
+many were negative and aggressive. It keeps, per share, two exponentially
+decayed sums: a *recent* one (``half_life_ms``, minutes) and a *baseline* one
+(``baseline_half_life_ms``, days). The recent share is shrunk toward the
+baseline by ``prior_strength`` pseudo-mentions, so that a handful of angry
+posts at 3 a.m. cannot look like a shift: with few mentions the estimate stays
+near normal and its uncertainty stays wide.
+
+The score is the posterior probability (normal approximation of the Beta
+posterior) that the recent share exceeds the baseline share by more than
+``margin``. The baseline learns only from bins that do not look shifted, so a
+long crisis does not become the new normal.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Final
+
+from detectors.base import Detector, check_fraction, check_positive
+
+__all__ = ["ShareShift", "ToneDetector"]
+
+_SQRT2: Final = math.sqrt(2.0)
+
+
+class ShareShift:
+    """Recent versus baseline share of one kind of mention (negative, aggressive)."""
+
+    __slots__ = ("_base_k", "_base_n", "_k", "_n", "_score", "_share", "baseline_share")
+
+    def __init__(self, baseline_share: float) -> None:
+        self.baseline_share = baseline_share  # prior before any data
+        self._k = 0.0
+        self._n = 0.0
+        self._base_k = 0.0
+        self._base_n = 0.0
+        self._score = 0.0
+        self._share = 0.0
+
+    def __getstate__(self) -> tuple[float, ...]:
+        return (
+            self.baseline_share,
+            self._k,
+            self._n,
+            self._base_k,
+            self._base_n,
+            self._score,
+            self._share,
+        )
+
+    def __setstate__(self, state: tuple[float, ...]) -> None:
+        (
+            self.baseline_share,
+            self._k,
+            self._n,
+            self._base_k,
+            self._base_n,
+            self._score,
+            self._share,
+        ) = state
+
+    def baseline(self, prior_strength: float) -> float:
+        """Baseline share: the decayed long-run share, shrunk toward the prior."""
+        return (self._base_k + prior_strength * self.baseline_share) / (
+            self._base_n + prior_strength
+        )
+
+    def update(
+        self,
+        k: float,
+        n: float,
+        *,
+        decay: float,
+        base_decay: float,
+        prior_strength: float,
+        margin: float,
+        learn_below: float,
+    ) -> None:
+        """Fold one bin (k of n mentions) in; recompute the score."""
+        self._k = self._k * decay + k
+        self._n = self._n * decay + n
+        p0 = self.baseline(prior_strength)
+        m = prior_strength
+        mean = (self._k + m * p0) / (self._n + m)
+        sd = math.sqrt(max(mean * (1.0 - mean), 1e-6) / (self._n + m + 1.0))
+        z = (mean - p0 - margin) / sd
+        self._score = 0.5 * (1.0 + math.erf(z / _SQRT2))
+        self._share = self._k / self._n if self._n > 0 else 0.0
+        self._base_k *= base_decay
+        self._base_n *= base_decay
+        if self._score < learn_below:
+            self._base_k += k
+            self._base_n += n
+
+    @property
+    def score(self) -> float:
+        """Probability that the recent share exceeds the baseline by the margin."""
+        return self._score
+
+    @property
+    def share(self) -> float:
+        """Recent share, unshrunk (0 without recent mentions)."""
+        return self._share
+
+    @property
+    def recent_mentions(self) -> float:
+        """Decayed number of recent mentions behind :attr:`share`."""
+        return self._n
+
+    def threshold(self, *, prior_strength: float, margin: float, z: float) -> float:
+        """Recent share at which the score would reach ``Phi(z)``, given current counts."""
+        p0 = self.baseline(prior_strength)
+        target = p0 + margin
+        sd = math.sqrt(max(target * (1.0 - target), 1e-6) / (self._n + prior_strength + 1.0))
+        return min(1.0, target + z * sd)
+
+
+class ToneDetector(Detector):
+    """Shift of the negative share and of the aggressive share against the brand's own normal.
+
+    Parameters
+    ----------
+    half_life_ms
+        Half-life of the recent window.
+    baseline_half_life_ms
+        Half-life of the baseline.
+    prior_strength
+        Pseudo-mentions at the baseline share added to the recent window.
+    margin
+        Increase of share (absolute) that counts as a shift.
+    negative_prior, aggressive_prior
+        Shares assumed before the brand's baseline is learnt.
+    alarm_score
+        Score reported as the threshold in explanations.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(7)
+    >>> tone = ToneDetector()
+    >>> t = 0
+    >>> for _ in range(600):                    # ten calm hours: 10 % negative
+    ...     t += 60_000
+    ...     n = int(rng.poisson(20))
+    ...     tone.update(n, int(rng.binomial(n, 0.10)), 0, end_ms=t)
+    >>> round(tone.negative.score, 3) < 0.5
+    True
+    >>> for _ in range(5):                      # then 70 % negative
+    ...     t += 60_000
+    ...     tone.update(40, 28, 6, end_ms=t)
+    >>> tone.negative.score > 0.99
+    True
+    >>> quiet = ToneDetector()
+    >>> quiet.update(3, 3, 3, end_ms=60_000)    # three angry posts at 3 a.m.
+    >>> quiet.aggressive.score < 0.5
+    True
+    """
+
+    def __init__(
+        self,
+        *,
+        half_life_ms: int = 600_000,
+        baseline_half_life_ms: int = 3 * 86_400_000,
+        prior_strength: float = 30.0,
+        margin: float = 0.10,
+        negative_prior: float = 0.15,
+        aggressive_prior: float = 0.03,
+        alarm_score: float = 0.9,
+    ) -> None:
+        check_positive("half_life_ms", half_life_ms)
+        check_positive("baseline_half_life_ms", baseline_half_life_ms)
+        check_positive("prior_strength", prior_strength)
+        check_fraction("margin", margin)
+        check_fraction("negative_prior", negative_prior)
+        check_fraction("aggressive_prior", aggressive_prior)
+        check_fraction("alarm_score", alarm_score)
+        self.half_life_ms = half_life_ms
+        self.baseline_half_life_ms = baseline_half_life_ms
+        self.prior_strength = prior_strength
+        self.margin = margin
+        self.negative_prior = negative_prior
+        self.aggressive_prior = aggressive_prior
+        self.alarm_score = alarm_score
+        self._z_alarm = _probit(alarm_score)
+        super().__init__()
+
+    def _init_state(self) -> None:
+        self._last_end_ms: int | None = None
+        self.negative = ShareShift(self.negative_prior)
+        self.aggressive = ShareShift(self.aggressive_prior)
+
+    def update(self, count: float, negative: float, aggressive: float, *, end_ms: int) -> None:
+        """Fold in one closed bin: its mentions, negative and aggressive mentions."""
+        dt = 0 if self._last_end_ms is None else max(0, end_ms - self._last_end_ms)
+        self._last_end_ms = end_ms
+        decay = 0.5 ** (dt / self.half_life_ms)
+        base_decay = 0.5 ** (dt / self.baseline_half_life_ms)
+        for shift, k in ((self.negative, negative), (self.aggressive, aggressive)):
+            shift.update(
+                k,
+                count,
+                decay=decay,
+                base_decay=base_decay,
+                prior_strength=self.prior_strength,
+                margin=self.margin,
+                learn_below=0.5,
+            )
+
+    def threshold(self, shift: ShareShift) -> float:
+        """The recent share at which ``shift`` would score :attr:`alarm_score`."""
+        return shift.threshold(
+            prior_strength=self.prior_strength, margin=self.margin, z=self._z_alarm
+        )
+
+    def baseline(self, shift: ShareShift) -> float:
+        """The baseline share of ``shift``."""
+        return shift.baseline(self.prior_strength)
+
+
+def _probit(p: float) -> float:
+    """Inverse of the standard normal CDF (bisection; called rarely)."""
+    lo, hi = -10.0, 10.0
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        if 0.5 * (1.0 + math.erf(mid / _SQRT2)) < p:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)

@@ -1,0 +1,207 @@
+"""The Faust side of the worker: batches of events in, writes and sends out.
+
+One agent reads the mentions topic with ``stream.take_events`` so that Faust's
+per-message cost is followed by one Python pass over a whole batch; it hands
+the batch to :class:`streams.processor.Processor`, then
+
+1. writes each changed brand record to the table and its changelog, once per
+   batch, on the partition the brand's mentions came from (Faust would
+   otherwise pick the partition of whichever event is current);
+2. for brands with new alerts: waits until their record (alerts in its outbox)
+   is acknowledged by the broker, sends the alerts, waits for the broker's
+   acknowledgement, empties the outbox and writes the record again;
+3. sends dead letters.
+
+After a rebalance or a restart, records recovered with a non-empty outbox have
+their alerts checked against the alerts topic (:meth:`DetectionAgent.on_recover`),
+and only the missing ones are sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Iterable, MutableMapping
+from typing import Any, cast
+
+import aiokafka
+import faust
+from aiokafka.structs import TopicPartition
+
+from streams.processor import BrandRecord, DeadLetter, Message, PendingAlert, Processor
+from streams.settings import Settings
+from streams.tansu import true_end_offsets
+
+__all__ = ["DetectionAgent"]
+
+log = logging.getLogger(__name__)
+
+#: How many of the newest messages per alerts partition are searched for
+#: alerts that may or may not have been delivered before a crash.
+OUTBOX_LOOKBACK = 10_000
+
+
+class DetectionAgent:
+    """Runs the processor over the mentions stream and performs its output.
+
+    Parameters
+    ----------
+    settings
+        Worker settings.
+    processor
+        The Faust-free processing logic.
+    table
+        Faust table of :class:`BrandRecord` by brand.
+    alerts_topic, deadletter_topic
+        Where alerts and dead letters go.
+    """
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        processor: Processor,
+        table: Any,
+        alerts_topic: faust.TopicT,
+        deadletter_topic: faust.TopicT,
+    ) -> None:
+        self.settings = settings
+        self.processor = processor
+        self.table = table
+        self.alerts_topic = alerts_topic
+        self.deadletter_topic = deadletter_topic
+        self.batches = 0
+
+    @property
+    def records(self) -> MutableMapping[str, BrandRecord]:
+        """Brand records as the table stores them (deserialised, in memory)."""
+        return self.table.data  # type: ignore[no-any-return]
+
+    # -- the agent -------------------------------------------------------------
+    async def run(self, stream: faust.StreamT[Any]) -> None:
+        """Faust agent body: process the stream batch by batch."""
+        settings = self.settings
+        metrics = self.processor.metrics
+        batches = cast(Any, stream).take_events  # in faust-streaming, not in its StreamT stub
+        async for events in batches(settings.take_max, within=settings.take_within_s):
+            started = time.perf_counter()
+            messages = [
+                Message(
+                    topic=e.message.topic,
+                    partition=e.message.partition,
+                    offset=e.message.offset,
+                    timestamp_ms=int(e.message.timestamp * 1000),
+                    key=e.message.key,
+                    value=e.message.value,
+                )
+                for e in events
+            ]
+            out = self.processor.process(messages)
+            written = {brand: self._put(brand, p) for brand, p in out.dirty.items()}
+            if out.alerts:
+                brands = list(dict.fromkeys(brand for brand, _ in out.alerts))
+                await asyncio.gather(*(written[b] for b in brands))
+                await self._deliver([a for _, a in out.alerts])
+                for brand in brands:
+                    self.records[brand].outbox.clear()
+                    self._put(brand, out.dirty[brand])
+            for dl in out.deadletters:
+                await self._send_deadletter(dl)
+            self.batches += 1
+            metrics.batch_duration.observe(time.perf_counter() - started)
+
+    async def _send_deadletter(self, dl: DeadLetter) -> None:
+        """Send a dead letter; cut a value too large to send, and say so in a header."""
+        value, headers = dl.value, dl.headers
+        room = self.settings.max_message_bytes - 4096 - sum(len(k) + len(v) for k, v in headers)
+        if len(value) > room:
+            headers = [*headers, ("tocsin.errors.value.truncated.from", str(len(value)).encode())]
+            value = value[: max(0, room)]
+        await self.deadletter_topic.send(key=dl.key, value=value, headers=headers, force=True)
+
+    def _put(self, brand: str, partition: int) -> asyncio.Future[Any]:
+        """Store the brand's record and send it to the changelog, on ``partition``."""
+        record = self.records[brand]
+        data = self.table.data
+        data[brand] = record
+        key_partition = getattr(data, "_key_partition", None)
+        if key_partition is not None:  # the memory store tracks it to drop revoked keys
+            key_partition[brand] = partition
+        fut: asyncio.Future[Any] = self.table.send_changelog(partition, brand, record)
+        return fut
+
+    async def _deliver(self, alerts: Iterable[PendingAlert]) -> None:
+        """Send alerts and wait until the broker has them all."""
+        futures = [
+            await self.alerts_topic.send(key=a.key, value=a.value, headers=a.headers, force=True)
+            for a in alerts
+        ]
+        await asyncio.gather(*futures)
+        counters = self.processor.metrics.alerts
+        for a in alerts:
+            counters[a.level].inc()
+
+    # -- recovery --------------------------------------------------------------
+    async def on_recover(self) -> None:
+        """After recovery: finish the delivery of alerts left in outboxes."""
+        waiting = {b: r for b, r in list(self.records.items()) if r.outbox}
+        for brand, record in self.records.items():
+            wm = record.state.bins.watermark_ms
+            if wm is not None:
+                self.processor.watermarks[brand] = wm
+        if not waiting:
+            return
+        delivered = await self._delivered_ids()
+        for brand, record in waiting.items():
+            missing = [a for a in record.outbox if a.alert_id not in delivered]
+            log.info(
+                "brand %s: %d alerts pending after recovery, %d not on the alerts topic",
+                brand,
+                len(record.outbox),
+                len(missing),
+            )
+            if missing:
+                await self._deliver(missing)
+            record.outbox.clear()
+            partition = max(record.offsets, key=lambda p: record.offsets[p], default=0)
+            await self._put(brand, partition)
+
+    async def _delivered_ids(self) -> set[str]:
+        """Alert ids among the newest messages of every alerts partition."""
+        servers = self.settings.bootstrap_servers
+        topic = self.settings.alerts_topic
+        consumer = aiokafka.AIOKafkaConsumer(
+            bootstrap_servers=servers, enable_auto_commit=False, group_id=None
+        )
+        await consumer.start()
+        ids: set[str] = set()
+        try:
+            await consumer.topics()  # load metadata
+            partitions = consumer.partitions_for_topic(topic) or set()
+            tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+            if not tps:
+                return ids
+            consumer.assign(tps)
+            if self.settings.broker_kind == "tansu":
+                found = await true_end_offsets(servers, [(tp.topic, tp.partition) for tp in tps])
+                ends = {tp: found[(tp.topic, tp.partition)] for tp in tps}
+            else:
+                ends = await consumer.end_offsets(tps)
+            for tp in tps:
+                consumer.seek(tp, max(0, ends[tp] - OUTBOX_LOOKBACK))
+            remaining = {tp for tp in tps if ends[tp] > 0}
+            while remaining:
+                batch = await consumer.getmany(*remaining, timeout_ms=1000)
+                if not batch:
+                    break
+                for tp, msgs in batch.items():
+                    for m in msgs:
+                        for name, value in m.headers or ():
+                            if name == "ce_id":
+                                ids.add(value.decode())
+                        if m.offset + 1 >= ends[tp]:
+                            remaining.discard(tp)
+        finally:
+            await consumer.stop()
+        return ids

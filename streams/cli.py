@@ -1,0 +1,209 @@
+"""The ``tocsin`` command.
+
+Settings come from ``--settings FILE`` (or ``$TOCSIN_SETTINGS``) and the
+``TOCSIN_*`` environment; they are built once here and passed down.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import msgspec
+
+from streams.settings import Settings, SettingsError, load_settings
+
+__all__ = ["main"]
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    try:
+        return load_settings(args.settings)
+    except SettingsError as exc:
+        raise SystemExit(f"tocsin: {exc}") from None
+
+
+def _cmd_worker(args: argparse.Namespace) -> int:
+    from streams.runner import run_worker
+
+    run_worker(_settings(args))
+    return 0
+
+
+def _cmd_broker(args: argparse.Namespace) -> int:
+    from streams.tansu import EmbeddedBroker
+
+    broker = EmbeddedBroker(port=args.port).start()
+    print(broker.url, flush=True)
+    print(
+        f"embedded broker (Tansu, in memory) on {broker.address}; "
+        f"export TOCSIN_BROKER_URL={broker.url} TOCSIN_BROKER_KIND=tansu; Ctrl-C stops it",
+        file=sys.stderr,
+        flush=True,
+    )
+    stopped = False
+
+    def _stop(*_: object) -> None:
+        nonlocal stopped
+        stopped = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    try:
+        while not stopped:
+            time.sleep(0.2)
+    finally:
+        broker.stop()
+    return 0
+
+
+def _cmd_topics(args: argparse.Namespace) -> int:
+    from streams.topics import ensure_topics, topic_specs
+
+    settings = _settings(args)
+    created = ensure_topics(settings)
+    for spec in topic_specs(settings):
+        state = "created" if spec.name in created else "exists"
+        print(f"{spec.name:<24} {spec.partitions:>3} partitions  {state:<8} {spec.purpose}")
+    return 0
+
+
+def _cmd_produce(args: argparse.Namespace) -> int:
+    from streams.producer import MentionProducer
+    from streams.render import progress_line
+
+    settings = _settings(args)
+    path = Path(args.file)
+    total = None
+    if path.is_file() and not args.no_count:
+        with path.open("rb") as f:
+            total = sum(1 for line in f if line.strip())
+    producer = MentionProducer(
+        bootstrap_servers=settings.bootstrap_servers,
+        topic=settings.mentions_topic,
+        batch_max=args.batch_max or settings.produce_batch_max,
+        linger_ms=settings.produce_linger_ms if args.linger_ms is None else args.linger_ms,
+    )
+    started = last = time.monotonic()
+    done = 0
+    tty = sys.stderr.isatty()
+    with producer, sys.stdin.buffer if args.file == "-" else path.open("rb") as lines:
+        for line in lines:
+            line = line.strip()
+            if not line:
+                continue
+            producer.send_raw(line)
+            done += 1
+            if done % 1024 == 0:
+                producer.poll()
+                now = time.monotonic()
+                if now - last > (0.25 if tty else 5.0):
+                    last = now
+                    end = "\r" if tty else "\n"
+                    sys.stderr.write(progress_line(done, total, now - started) + end)
+    elapsed = time.monotonic() - started
+    sys.stderr.write(progress_line(done, total, elapsed) + "\n")
+    print(
+        f"published {producer.mentions:,} mentions in {producer.messages:,} messages "
+        f"to {settings.mentions_topic} in {elapsed:.1f} s",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _cmd_tail(args: argparse.Namespace) -> int:
+    from streams.tail import tail
+
+    with contextlib.suppress(KeyboardInterrupt):
+        tail(
+            _settings(args),
+            args.topic,
+            from_beginning=args.from_beginning,
+            as_json=args.json,
+            idle_timeout_s=args.idle_timeout,
+        )
+    return 0
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from streams.schemas import schema_of
+
+    print(json.dumps(schema_of(args.name), indent=2, sort_keys=True))
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from streams.demo import run_demo
+
+    return run_demo(_settings(args), speed=args.speed, workdir=args.workdir)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``tocsin``."""
+    parser = argparse.ArgumentParser(
+        prog="tocsin",
+        description="Early warning for social-media crises, on Kafka and Faust.",
+    )
+    parser.add_argument(
+        "--settings",
+        metavar="FILE",
+        default=None,
+        help="YAML settings file (else $TOCSIN_SETTINGS)",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("worker", help="run a worker (joins the consumer group)")
+    p.set_defaults(func=_cmd_worker)
+
+    p = sub.add_parser("broker", help="start the embedded broker (Tansu) and print its URL")
+    p.add_argument("--port", type=int, default=None, help="TCP port (default: a free one)")
+    p.set_defaults(func=_cmd_broker)
+
+    p = sub.add_parser("topics", help="create Tocsin's topics if missing, and list them")
+    p.set_defaults(func=_cmd_topics)
+
+    p = sub.add_parser("produce", help="publish mentions from a JSON-lines file ('-' for stdin)")
+    p.add_argument("file", metavar="FILE.jsonl")
+    p.add_argument("--batch-max", type=int, default=None, help="mentions per message")
+    p.add_argument("--linger-ms", type=int, default=None, help="longest wait of a batch")
+    p.add_argument("--no-count", action="store_true", help="do not pre-count lines")
+    p.set_defaults(func=_cmd_produce)
+
+    p = sub.add_parser("tail", help="print alerts or dead letters as they arrive")
+    p.add_argument("topic", choices=["alerts", "deadletter"])
+    p.add_argument("--from-beginning", action="store_true")
+    p.add_argument("--json", action="store_true", help="raw JSON lines")
+    p.add_argument(
+        "--idle-timeout", type=float, default=None, metavar="S", help="stop after S s of silence"
+    )
+    p.set_defaults(func=_cmd_tail)
+
+    p = sub.add_parser("schema", help="print a message format's JSON Schema")
+    p.add_argument("name", choices=["mention", "alert"])
+    p.set_defaults(func=_cmd_schema)
+
+    p = sub.add_parser("demo", help="broker, worker and a crisis drill, end to end")
+    p.add_argument("--speed", type=float, default=60.0, help="scenario seconds per wall second")
+    p.add_argument("--workdir", default=None, help="where logs go (default: a temp dir)")
+    p.set_defaults(func=_cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``tocsin`` command."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except msgspec.DecodeError as exc:
+        print(f"tocsin: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

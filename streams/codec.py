@@ -1,0 +1,224 @@
+"""Decoding and validation at the door: Kafka message bytes to mentions or rejects.
+
+A message value is either one mention (a JSON object) or a batch of mentions of
+one brand (a JSON array of objects); the Kafka key is the brand. A batch is
+decoded and validated in one C call when it is all valid; otherwise it is split
+into its elements, each decoded on its own, and every invalid element becomes a
+reject carrying its own original bytes, so the rest of the batch still counts.
+
+Every reject has a *reason* from the closed list :data:`REASONS` (the values of
+the ``reason`` label of ``tocsin_mentions_invalid_total``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final, Literal, get_args
+
+import msgspec
+
+from streams.mention import Mention
+
+__all__ = [
+    "REASONS",
+    "Decoded",
+    "MentionDecoder",
+    "Reason",
+    "Reject",
+]
+
+Reason = Literal[
+    "not_json",
+    "wrong_shape",
+    "missing_field",
+    "wrong_type",
+    "bad_value",
+    "bad_timestamp",
+    "timestamp_out_of_range",
+    "too_large",
+    "key_mismatch",
+    "empty_batch",
+]
+#: Every reason a mention can be refused for.
+REASONS: Final[tuple[Reason, ...]] = get_args(Reason)
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """A refused message or batch element, with its original bytes."""
+
+    reason: Reason
+    detail: str
+    exception: str
+    raw: bytes
+    index: int | None  # position in a batch; None for a whole message
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """Valid mentions of a message, the rejects, and how many texts were truncated."""
+
+    mentions: list[Mention]
+    rejects: list[Reject]
+    truncated: int
+    batch: bool
+
+
+_TIMESTAMP_PATH = re.compile(r"at `\$(\[\d+\])?\.ts`")
+
+
+def classify(exc: msgspec.ValidationError | msgspec.DecodeError) -> Reason:
+    """Map a msgspec error to a reason.
+
+    >>> classify(msgspec.ValidationError("Object missing required field `brand`"))
+    'missing_field'
+    >>> classify(msgspec.ValidationError("Expected `int` >= 0 - at `$.author.followers`"))
+    'bad_value'
+    """
+    if isinstance(exc, msgspec.DecodeError) and not isinstance(exc, msgspec.ValidationError):
+        return "not_json"
+    text = str(exc)
+    on_ts = bool(_TIMESTAMP_PATH.search(text))
+    if text.startswith("Object missing required field"):
+        return "missing_field"
+    if "RFC3339" in text or "timezone" in text:
+        return "bad_timestamp"
+    if on_ts and (">=" in text or "<=" in text):
+        return "timestamp_out_of_range"
+    if on_ts:
+        return "bad_timestamp"
+    if "length <=" in text and "text`" in text:
+        return "too_large"
+    if text.startswith("Expected `object`") or text.startswith("Expected `array`"):
+        return "wrong_shape"
+    if text.startswith("Expected `") and (
+        ">=" in text or "<=" in text or "length" in text or "matching regex" in text
+    ):
+        return "bad_value"
+    if text.startswith("Expected `"):
+        return "wrong_type"
+    return "bad_value"
+
+
+class MentionDecoder:
+    """Decode message values into valid mentions and rejects.
+
+    Parameters
+    ----------
+    max_text_chars
+        Longer texts are cut to this length and counted as truncated.
+    max_future_ms
+        A mention more than this after its Kafka record's timestamp is refused
+        (``timestamp_out_of_range``): a clock far ahead would close every bin.
+
+    Examples
+    --------
+    >>> d = MentionDecoder(max_text_chars=10, max_future_ms=3_600_000)
+    >>> ok = (b'{"id":"1","brand":"acme","ts":1767225600000,"text":"a long text here",'
+    ...       b'"platform":"x","author":{"id":"u","followers":3}}')
+    >>> out = d.decode(b"acme", ok, record_ts_ms=1767225600000)
+    >>> out.mentions[0].text, out.truncated
+    ('a long tex', 1)
+    >>> out = d.decode(b"acme", b"[" + ok + b", 42]", record_ts_ms=1767225600000)
+    >>> len(out.mentions), [(r.reason, r.index, r.raw) for r in out.rejects]
+    (1, [('wrong_shape', 1, b'42')])
+    """
+
+    def __init__(self, *, max_text_chars: int, max_future_ms: int) -> None:
+        self.max_text_chars = max_text_chars
+        self.max_future_ms = max_future_ms
+        self._one = msgspec.json.Decoder(Mention)
+        self._many = msgspec.json.Decoder(list[Mention])
+        self._raws = msgspec.json.Decoder(list[msgspec.Raw])
+
+    def decode(self, key: bytes | None, value: bytes | None, *, record_ts_ms: int) -> Decoded:
+        """Decode one Kafka message value (key = brand)."""
+        if not value:
+            return Decoded(
+                [], [Reject("not_json", "empty value", "", value or b"", None)], 0, False
+            )
+        head = value.lstrip()[:1]
+        if head == b"[":
+            return self._decode_batch(key, value, record_ts_ms)
+        try:
+            mention = self._one.decode(value)
+        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+            return Decoded([], [_reject(exc, value, None)], 0, False)
+        return self._check([mention], [value], key, record_ts_ms, batch=False)
+
+    def _decode_batch(self, key: bytes | None, value: bytes, record_ts_ms: int) -> Decoded:
+        try:
+            mentions = self._many.decode(value)
+        except msgspec.ValidationError:
+            pass  # some elements are bad: split below
+        except msgspec.DecodeError as exc:
+            return Decoded([], [_reject(exc, value, None)], 0, True)
+        else:
+            if not mentions:
+                return Decoded([], [Reject("empty_batch", "[]", "", value, None)], 0, True)
+            return self._check(mentions, None, key, record_ts_ms, batch=True, whole=value)
+        raws = self._raws.decode(value)
+        good: list[Mention] = []
+        good_raw: list[bytes] = []
+        good_index: list[int] = []
+        rejects: list[Reject] = []
+        for i, raw in enumerate(raws):
+            data = bytes(raw)
+            try:
+                good.append(self._one.decode(data))
+            except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+                rejects.append(_reject(exc, data, i))
+            else:
+                good_raw.append(data)
+                good_index.append(i)
+        checked = self._check(good, good_raw, key, record_ts_ms, batch=True, index=good_index)
+        return Decoded(checked.mentions, rejects + checked.rejects, checked.truncated, True)
+
+    def _check(
+        self,
+        mentions: list[Mention],
+        raws: list[bytes] | None,
+        key: bytes | None,
+        record_ts_ms: int,
+        *,
+        batch: bool,
+        whole: bytes | None = None,
+        index: list[int] | None = None,
+    ) -> Decoded:
+        """Checks a schema cannot express: key = brand, time bound, text length."""
+        brand = key.decode("utf-8", "replace") if key is not None else None
+        latest = record_ts_ms + self.max_future_ms
+        cut = self.max_text_chars
+        out: list[Mention] = []
+        rejects: list[Reject] = []
+        truncated = 0
+        for i, m in enumerate(mentions):
+            reason: Reason | None = None
+            detail = ""
+            if brand is None:
+                reason, detail = "key_mismatch", "the message has no key; the key must be the brand"
+            elif m.brand != brand:
+                reason, detail = "key_mismatch", f"key {brand!r} but brand {m.brand!r}"
+            else:
+                ts = m.ts_ms
+                if ts > latest:
+                    reason = "timestamp_out_of_range"
+                    detail = f"ts {ts} is more than max_future_ms after its record ({record_ts_ms})"
+            if reason is not None:
+                pos = index[i] if index is not None else (i if batch else None)
+                if raws is None:  # a valid batch: find the element's own bytes
+                    raws = [bytes(r) for r in self._raws.decode(whole or b"[]")]
+                rejects.append(Reject(reason, detail, "", raws[i], pos))
+                continue
+            if len(m.text) > cut:
+                m = msgspec.structs.replace(m, text=m.text[:cut])
+                truncated += 1
+            out.append(m)
+        return Decoded(out, rejects, truncated, batch)
+
+
+def _reject(
+    exc: msgspec.ValidationError | msgspec.DecodeError, raw: bytes, index: int | None
+) -> Reject:
+    return Reject(classify(exc), str(exc), type(exc).__qualname__, raw, index)

@@ -1,0 +1,220 @@
+"""Prometheus metrics of a worker, built in one place on a given registry.
+
+Names follow Prometheus practice: ``tocsin_`` prefix, base units (seconds),
+``_total`` for counters. Labels are bounded: ``reason`` takes the values of
+:data:`streams.codec.REASONS`, ``level`` 0-3, ``signal`` three names, and
+``brand`` the watched brands (one series per brand and metric: size your
+Prometheus for the number of brands you watch). Label children are resolved
+once and cached; the hot path only calls ``inc``/``set``/``observe``.
+
+Brand gauges that must stay true while nothing happens (event-time lag) are
+computed at scrape time by a collector instead of being set on updates.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Final
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from streams.codec import REASONS
+
+__all__ = ["SIGNALS", "Metrics"]
+
+#: Values of the ``signal`` label of ``tocsin_brand_score``.
+SIGNALS: Final = ("volume_onset", "negative", "aggressive")
+
+_LATENCY_BUCKETS: Final = (
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+    5.0,
+    10.0,
+    30.0,
+    60.0,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _BrandChildren:
+    processed: Counter
+    level: Gauge
+    onset: Gauge
+    negative: Gauge
+    aggressive: Gauge
+    elevation: Gauge
+    negative_share: Gauge
+
+
+class _WatermarkCollector(Collector):
+    """``tocsin_event_time_lag_seconds{brand}``: wall clock minus the brand's watermark."""
+
+    def __init__(self, watermarks: Callable[[], Mapping[str, int]]) -> None:
+        self._watermarks = watermarks
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = GaugeMetricFamily(
+            "tocsin_event_time_lag_seconds",
+            "Wall-clock time minus the brand's event-time watermark (newest mention time).",
+            labels=["brand"],
+        )
+        now = time.time()
+        for brand, wm_ms in sorted(self._watermarks().items()):
+            family.add_metric([brand], now - wm_ms / 1000.0)
+        yield family
+
+
+class Metrics:
+    """Every metric of a worker, registered on ``registry``.
+
+    Examples
+    --------
+    >>> from prometheus_client import CollectorRegistry, generate_latest
+    >>> reg = CollectorRegistry()
+    >>> m = Metrics(reg)
+    >>> m.processed("acme").inc(3)
+    >>> m.invalid["not_json"].inc()
+    >>> b"tocsin_mentions_processed_total{brand=\\"acme\\"} 3.0" in generate_latest(reg)
+    True
+    """
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.registry = registry
+        self._processed = Counter(
+            "tocsin_mentions_processed",
+            "Mentions accepted into a brand's event-time bins.",
+            ["brand"],
+            registry=registry,
+        )
+        invalid = Counter(
+            "tocsin_mentions_invalid",
+            "Mentions or messages refused at the door and sent to the dead-letter topic.",
+            ["reason"],
+            registry=registry,
+        )
+        self.invalid = {reason: invalid.labels(reason=reason) for reason in REASONS}
+        self.late = Counter(
+            "tocsin_mentions_late",
+            "Mentions dropped because their bin had closed (beyond the grace period).",
+            registry=registry,
+        )
+        self.truncated = Counter(
+            "tocsin_mentions_truncated",
+            "Mentions whose text was cut to max_text_chars.",
+            registry=registry,
+        )
+        self.duplicates = Counter(
+            "tocsin_mentions_duplicate",
+            "Mentions skipped because the brand's state already held them (redelivery).",
+            registry=registry,
+        )
+        alerts = Counter(
+            "tocsin_alerts_emitted",
+            "Alerts published, by the level they announce.",
+            ["level"],
+            registry=registry,
+        )
+        self.alerts = {level: alerts.labels(level=str(level)) for level in range(4)}
+        self._level = Gauge(
+            "tocsin_brand_level",
+            "Current crisis level of the brand: 0 calm, 1 watch, 2 alert, 3 crisis.",
+            ["brand"],
+            registry=registry,
+        )
+        self._score = Gauge(
+            "tocsin_brand_score",
+            "Score in [0, 1] of a detection signal on the brand's last closed bin.",
+            ["brand", "signal"],
+            registry=registry,
+        )
+        self._elevation = Gauge(
+            "tocsin_brand_volume_elevation",
+            "Recent volume of the brand over its normal volume (1 is normal).",
+            ["brand"],
+            registry=registry,
+        )
+        self._negative_share = Gauge(
+            "tocsin_brand_negative_share",
+            "Share of negative mentions in the brand's recent window.",
+            ["brand"],
+            registry=registry,
+        )
+        self.latency = Histogram(
+            "tocsin_processing_latency_seconds",
+            "From a message's Kafka timestamp to the end of its processing.",
+            buckets=_LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.batch_duration = Histogram(
+            "tocsin_batch_duration_seconds",
+            "Time to process one batch of Kafka messages.",
+            buckets=_LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.messages = Counter(
+            "tocsin_messages_consumed",
+            "Kafka messages consumed from the mentions topic.",
+            registry=registry,
+        )
+        self.brands = Gauge(
+            "tocsin_brands",
+            "Brands whose state this worker holds.",
+            registry=registry,
+        )
+        self._children: dict[str, _BrandChildren] = {}
+
+    def _brand(self, brand: str) -> _BrandChildren:
+        children = self._children.get(brand)
+        if children is None:
+            onset, negative, aggressive = (
+                self._score.labels(brand=brand, signal=s) for s in SIGNALS
+            )
+            children = self._children[brand] = _BrandChildren(
+                processed=self._processed.labels(brand=brand),
+                level=self._level.labels(brand=brand),
+                onset=onset,
+                negative=negative,
+                aggressive=aggressive,
+                elevation=self._elevation.labels(brand=brand),
+                negative_share=self._negative_share.labels(brand=brand),
+            )
+        return children
+
+    def processed(self, brand: str) -> Counter:
+        """The brand's processed-mentions counter."""
+        return self._brand(brand).processed
+
+    def set_brand(
+        self,
+        brand: str,
+        *,
+        level: int,
+        onset: float,
+        elevation: float,
+        negative: float,
+        aggressive: float,
+        negative_share: float,
+    ) -> None:
+        """Set the brand's gauges after an update."""
+        c = self._brand(brand)
+        c.level.set(level)
+        c.onset.set(onset)
+        c.elevation.set(elevation)
+        c.negative.set(negative)
+        c.aggressive.set(aggressive)
+        c.negative_share.set(negative_share)
+
+    def watch_watermarks(self, watermarks: Callable[[], Mapping[str, int]]) -> None:
+        """Export the event-time lag of the brands ``watermarks()`` returns, at scrape time."""
+        self.registry.register(_WatermarkCollector(watermarks))

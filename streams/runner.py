@@ -1,0 +1,49 @@
+"""Running a worker process: topics, metrics endpoint, then Faust's worker loop."""
+
+from __future__ import annotations
+
+import logging
+
+import faust
+from prometheus_client import start_http_server
+
+from streams.app import build_worker
+from streams.settings import Settings
+from streams.topics import ensure_topics, partition_count
+
+__all__ = ["run_worker"]
+
+log = logging.getLogger("tocsin")
+
+
+def run_worker(settings: Settings) -> None:
+    """Run a worker until it is stopped (SIGTERM or SIGINT stop it cleanly)."""
+    if not settings.bootstrap_servers:
+        raise SystemExit("tocsin worker: no broker configured (set TOCSIN_BROKER_URL)")
+    created = ensure_topics(settings)
+    actual = partition_count(settings, settings.mentions_topic)
+    if actual is not None and actual != settings.partitions:
+        # The table's changelog must have as many partitions as its source topic.
+        log.warning(
+            "topic %s has %d partitions, not %d: using %d",
+            settings.mentions_topic,
+            actual,
+            settings.partitions,
+            actual,
+        )
+        settings = settings.replace(partitions=actual)
+    worker = build_worker(settings)
+    start_http_server(settings.metrics_port, addr=settings.metrics_host, registry=worker.registry)
+    faust_worker = faust.Worker(
+        worker.app,
+        loglevel=settings.log_level.upper(),
+        quiet=True,
+    )
+    log.info(
+        "tocsin worker: broker %s, topics created %s, /metrics on %s:%d",
+        settings.broker_url,
+        created or "none",
+        settings.metrics_host,
+        settings.metrics_port,
+    )
+    faust_worker.execute_from_commandline()

@@ -1,0 +1,252 @@
+"""End to end on the embedded broker: mentions in, alerts and dead letters out.
+
+Every test runs real ``tocsin worker`` processes against a real Kafka-protocol
+broker (Tansu), with its own topics and consumer group.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import time
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from streams.producer import MentionProducer
+from streams.schemas import load_schema
+from streams.statecodec import loads_state
+from streams.tansu import EmbeddedBroker
+from streams.topics import ensure_topics
+from tests.kafka_helpers import (
+    WorkerProcess,
+    headers_of,
+    isolated_settings,
+    latest_by_key,
+    read_topic,
+)
+from tests.synthetic import T0, baseline_then_burst, stream
+
+pytestmark = pytest.mark.timeout(600)
+
+
+def publish(settings, mentions, *, batch_max: int = 200) -> int:
+    ensure_topics(settings)
+    with MentionProducer(
+        bootstrap_servers=settings.bootstrap_servers,
+        topic=settings.mentions_topic,
+        batch_max=batch_max,
+        linger_ms=50,
+    ) as producer:
+        producer.send_many(mentions)
+    return len(mentions)
+
+
+def brand_totals(settings) -> dict[str, tuple[int, int]]:
+    """(accepted, late) per brand, from the last changelog record of each brand."""
+    changelog = f"{settings.app_id}-brand-state-changelog"
+    out = {}
+    for key, value in latest_by_key(read_topic(settings, changelog)).items():
+        record = loads_state(value)
+        out[key.decode()] = (record.state.bins.accepted_total, record.state.bins.late_total)
+    return out
+
+
+def test_burst_raises_an_alert_that_matches_the_schema(
+    broker: EmbeddedBroker, tmp_path: Path
+) -> None:
+    settings = isolated_settings(broker, "burst")
+    mentions = baseline_then_burst("acme", days=2, seed=1)
+    calm = stream("calmco", minutes=2 * 1440 + 25, rate_per_min=6, seed=9)
+    worker = WorkerProcess(settings, tmp_path / "worker.log").start()
+    try:
+        n = publish(settings, sorted(mentions + calm, key=lambda m: m["ts"]))
+        worker.wait_for(
+            "tocsin_mentions_processed_total", len(mentions) - 50, timeout_s=240, brand="acme"
+        )
+        worker.wait_for("tocsin_alerts_emitted_total", 1, timeout_s=60, level="3")
+    finally:
+        assert worker.stop() == 0, worker.tail_log()
+    alerts = read_topic(settings, settings.alerts_topic)
+    assert alerts, "no alert on the alerts topic"
+    schema = load_schema("alert")
+    by_brand = collections.defaultdict(list)
+    for record in alerts:
+        alert = json.loads(record.value)
+        jsonschema.validate(alert, schema)
+        headers = headers_of(record)
+        assert headers["ce_id"].decode() == alert["alert_id"]
+        assert headers["ce_specversion"] == b"1.0"
+        assert record.key.decode() == alert["brand"]
+        by_brand[alert["brand"]].append(alert)
+    assert "calmco" not in by_brand or max(a["level"] for a in by_brand["calmco"]) < 2
+    acme = by_brand["acme"]
+    top = max(acme, key=lambda a: a["level"])
+    assert top["level"] >= 2
+    burst_start = T0 + 2 * 1440 * 60_000
+    assert top["event_time"] >= "2026-01-03T00:00"  # RFC 3339 UTC strings sort as times
+    signals = {s["name"]: s for s in top["signals"]}
+    assert signals["volume"]["value"] > signals["volume"]["baseline"]
+    assert signals["negative_share"]["value"] > signals["negative_share"]["baseline"]
+    ev = top["evidence"]
+    assert "#recall" in ev["top_terms"][:3]
+    assert ev["top_authors"] and 0 < len(ev["sample_mention_ids"]) <= 10
+    burst_ids = {m["id"] for m in mentions if m["ts"] >= burst_start - 15 * 60_000}
+    assert set(ev["sample_mention_ids"]) <= burst_ids
+    assert n == len(mentions) + len(calm)
+
+
+def test_sigkill_mid_stream_resumes_exactly(broker: EmbeddedBroker, tmp_path: Path) -> None:
+    mentions = []
+    for i, brand in enumerate(("alpha", "beta", "gamma", "delta")):
+        days = 1.5
+        mentions += baseline_then_burst(brand, days=days, rate_per_min=4, seed=20 + i)
+    mentions.sort(key=lambda m: m["ts"])
+
+    # the reference: one uninterrupted run
+    ref = isolated_settings(broker, "ref")
+    w = WorkerProcess(ref, tmp_path / "ref.log").start()
+    try:
+        publish(ref, mentions, batch_max=50)
+        w.wait_for("tocsin_mentions_processed_total", 1, timeout_s=120, brand="delta")
+        _wait_all_processed(w, mentions)
+    finally:
+        assert w.stop() == 0, w.tail_log()
+    expected_totals = brand_totals(ref)
+    expected_alerts = [json.loads(r.value)["alert_id"] for r in read_topic(ref, ref.alerts_topic)]
+
+    # the same stream, with a SIGKILL in the middle
+    run = isolated_settings(broker, "killed", take_max=200)
+    first = WorkerProcess(run, tmp_path / "first.log").start()
+    publish(run, mentions, batch_max=50)
+    first.wait_for("tocsin_messages_consumed_total", len(mentions) // 50 // 2, timeout_s=120)
+    first.kill()
+    second = WorkerProcess(run, tmp_path / "second.log").start()
+    try:
+        _wait_all_processed(second, mentions, at_least=0)
+    finally:
+        assert second.stop() == 0, second.tail_log()
+
+    assert brand_totals(run) == expected_totals
+    alert_ids = [json.loads(r.value)["alert_id"] for r in read_topic(run, run.alerts_topic)]
+    assert len(alert_ids) == len(set(alert_ids)), "an alert was published twice"
+    assert sorted(alert_ids) == sorted(expected_alerts)
+    assert any(json.loads(r.value)["level"] >= 2 for r in read_topic(run, run.alerts_topic))
+
+
+def _wait_all_processed(worker: WorkerProcess, mentions, *, at_least: int | None = None) -> None:
+    """Wait until the worker has consumed every message (consumer lag zero)."""
+    import time
+
+    deadline = time.monotonic() + 240
+    last, stable = -1.0, 0
+    while time.monotonic() < deadline:
+        consumed = worker.metric("tocsin_messages_consumed_total")
+        if consumed == last and consumed > 0:
+            stable += 1
+            if stable >= 15:
+                return
+        else:
+            stable = 0
+        last = consumed
+        time.sleep(0.2)
+    raise AssertionError(worker.tail_log())
+
+
+def bad(i: int, drop: str | None = None, **changes: object) -> bytes:
+    """A mention with some fields changed (or one dropped), as JSON bytes."""
+    doc: dict[str, object] = {
+        "id": f"bad{i}",
+        "brand": "acme",
+        "ts": T0,
+        "text": "t",
+        "platform": "x",
+        "author": {"id": "a", "followers": 1},
+    }
+    doc.update(changes)
+    doc.pop(drop or "", None)
+    return json.dumps(doc).encode()
+
+
+DAY_AFTER_NOW_MS = int(time.time() * 1000) + 2 * 86_400_000
+
+#: kind of malformed message -> (how to make the i-th one, the reason expected)
+BAD_KINDS = {
+    "not_json": (lambda i: b"{this is not json " + str(i).encode(), "not_json"),
+    "empty": (lambda i: b"", "not_json"),
+    "wrong_shape": (lambda i: json.dumps(f"just a string {i}").encode(), "wrong_shape"),
+    "missing_brand": (lambda i: bad(i, drop="brand"), "missing_field"),
+    "wrong_type": (lambda i: bad(i, id=i), "wrong_type"),
+    "absurd_ts": (lambda i: bad(i, ts=253_000_000_000_000), "timestamp_out_of_range"),
+    "future_ts": (lambda i: bad(i, ts=DAY_AFTER_NOW_MS), "timestamp_out_of_range"),
+    "bad_ts": (lambda i: bad(i, ts="yesterday"), "bad_timestamp"),
+    "negative_followers": (
+        lambda i: bad(i, author={"id": "a", "followers": -5}),
+        "bad_value",
+    ),
+    "bad_kind": (
+        lambda i: bad(i, author={"id": "a", "followers": 5, "kind": "alien"}),
+        "bad_value",
+    ),
+    "sentiment_out_of_range": (lambda i: bad(i, sentiment=3), "bad_value"),
+    "huge_text": (lambda i: bad(i, text="x" * 1_000_000), "too_large"),
+    "other_brand": (lambda i: bad(i, brand="globex"), "key_mismatch"),
+}
+
+
+def make_bad(i: int) -> tuple[str, bytes]:
+    kind = list(BAD_KINDS)[i % len(BAD_KINDS)]
+    return kind, BAD_KINDS[kind][0](i)
+
+
+def test_malformed_messages_go_to_deadletter_and_valid_ones_count(
+    broker: EmbeddedBroker, tmp_path: Path
+) -> None:
+    from kafka import KafkaProducer
+
+    settings = isolated_settings(broker, "dlq")
+    valid = stream("acme", minutes=600, rate_per_min=5, seed=5)
+    producer = KafkaProducer(
+        bootstrap_servers=settings.bootstrap_servers, max_request_size=4_000_000, linger_ms=5
+    )
+    ensure_topics(settings)
+    worker = WorkerProcess(settings, tmp_path / "worker.log").start()
+    sent_bad: collections.Counter[str] = collections.Counter()
+    assert len(valid) > 1000
+    try:
+        for j, m in enumerate(valid):  # valid and malformed messages interleaved
+            producer.send(settings.mentions_topic, key=b"acme", value=json.dumps(m).encode())
+            if j < 1000:
+                kind, value = make_bad(j)
+                producer.send(settings.mentions_topic, key=b"acme", value=value)
+                sent_bad[kind] += 1
+        producer.flush()
+        worker.wait_for("tocsin_messages_consumed_total", len(valid) + 1000, timeout_s=300)
+        processed = worker.metric("tocsin_mentions_processed_total", brand="acme")
+        late = worker.metric("tocsin_mentions_late_total")
+        invalid = {
+            r: worker.metric("tocsin_mentions_invalid_total", reason=r)
+            for r in {reason for _, reason in BAD_KINDS.values()}
+        }
+    finally:
+        producer.close()
+        assert worker.stop() == 0, worker.tail_log()
+    assert (processed, late) == (len(valid), 0)
+    dead = read_topic(settings, settings.deadletter_topic)
+
+    assert len(dead) == 1000
+    assert len({headers_of(r)["tocsin.errors.offset"] for r in dead}) == 1000
+    reasons = collections.Counter(headers_of(r)["tocsin.errors.reason"].decode() for r in dead)
+    expected = collections.Counter()
+    for kind, n in sent_bad.items():
+        expected[BAD_KINDS[kind][1]] += n
+    assert reasons == expected
+    assert {k: int(v) for k, v in invalid.items() if v} == dict(expected)
+    for r in dead[:50]:
+        h = headers_of(r)
+        assert h["tocsin.errors.topic"].decode() == settings.mentions_topic
+        assert int(h["tocsin.errors.offset"]) >= 0 and int(h["tocsin.errors.partition"]) >= 0
+        assert r.key == b"acme"
+    originals = {make_bad(i)[1] for i in range(1000)}
+    assert all(r.value in originals for r in dead)  # unchanged bytes

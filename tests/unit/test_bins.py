@@ -1,0 +1,206 @@
+"""Event-time bins: grace, lateness, boundaries, order independence, bounded memory."""
+
+from __future__ import annotations
+
+import itertools
+import pickle
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from detectors.batch import MentionBatch
+from detectors.bins import FIELDS, EventTimeBins
+
+MIN = 60_000
+
+
+def make_batch(
+    ts: list[int],
+    *,
+    followers: list[int] | None = None,
+    sentiment: list[float] | None = None,
+    authors: list[str] | None = None,
+) -> MentionBatch:
+    n = len(ts)
+    return MentionBatch.from_rows(
+        ts_ms=ts,
+        followers=followers or [1] * n,
+        sentiment=sentiment or [0.0] * n,
+        aggression=[0.0] * n,
+        kind=["public"] * n,
+        ids=[f"m{i}-{t}" for i, t in enumerate(ts)],
+        authors=authors or [f"a{i % 3}" for i in range(n)],
+        texts=["text"] * n,
+    )
+
+
+def counts(closed: list) -> list[tuple[int, int]]:
+    return [(b.start_ms // MIN, b.count) for b in closed]
+
+
+def test_out_of_order_within_grace_is_accepted() -> None:
+    bins = EventTimeBins(bin_ms=MIN, grace_ms=30_000)
+    up = bins.update(make_batch([65_000, 10_000, 70_000, 59_999]))
+    assert up.late == 0 and up.accepted == 4
+    up = bins.update(make_batch([89_999]))  # watermark 89.999 s < 60 s + 30 s
+    assert up.closed == []
+    up = bins.update(make_batch([20_000, 90_000]))  # 20 s arrives before 90 s closes bin 0
+    assert up.late == 0
+    assert counts(up.closed) == [(0, 3)]
+
+
+def test_late_beyond_grace_is_counted_and_dropped() -> None:
+    bins = EventTimeBins(bin_ms=MIN, grace_ms=30_000)
+    bins.update(make_batch([10_000, 95_000]))  # 95 s closes bin 0
+    up = bins.update(make_batch([5_000, 59_999, 61_000]))
+    assert up.late == 2 and up.accepted == 1
+    assert bins.late_total == 2 and bins.accepted_total == 3
+    up = bins.update(make_batch([210_000]))
+    assert counts(up.closed) == [(1, 2), (2, 0)]  # bin 1 holds 61 s and 95 s; bin 2 empty
+
+
+def test_bin_boundaries_are_half_open() -> None:
+    bins = EventTimeBins(bin_ms=MIN, grace_ms=0)
+    up = bins.update(make_batch([0, 59_999, 60_000]))
+    # grace 0: the watermark 60 s closes [0, 60 s) at once
+    assert counts(up.closed) == [(0, 2)]
+    up = bins.update(make_batch([119_999]))
+    assert up.closed == []
+    up = bins.update(make_batch([120_000]))
+    assert counts(up.closed) == [(1, 2)]
+
+
+def test_a_bin_closes_exactly_when_watermark_reaches_end_plus_grace() -> None:
+    bins = EventTimeBins(bin_ms=MIN, grace_ms=15_000)
+    bins.update(make_batch([1_000]))
+    assert bins.update(make_batch([74_999])).closed == []
+    assert counts(bins.update(make_batch([75_000])).closed) == [(0, 1)]
+    assert bins.closed_until_ms == MIN
+
+
+def test_sums_reach_tone_and_kinds() -> None:
+    bins = EventTimeBins(bin_ms=MIN, grace_ms=0, negative_below=-0.25)
+    batch = MentionBatch.from_rows(
+        ts_ms=[1, 2, 3, 4],
+        followers=[10, 20, 30, 40],
+        sentiment=[-0.9, -0.25, 0.0, 0.8],
+        aggression=[1.0, 0.2, 0.5, 0.0],
+        kind=["public", "employee", "official", "media"],
+        ids=["a", "b", "c", "d"],
+        authors=["x", "y", "z", "x"],
+        texts=["", "", "", ""],
+    )
+    bins.update(batch)
+    (closed,) = bins.update(make_batch([MIN])).closed
+    values = dict(zip(FIELDS, closed.values.tolist(), strict=True))
+    assert values["count"] == 4 and values["reach"] == 100
+    assert values["negative"] == 2  # -0.9 and -0.25 (at the threshold)
+    assert values["aggressive"] == 2  # 1.0 and 0.5 (aggressive_above=0.5)
+    assert (values["employee"], values["official"], values["media"]) == (1, 1, 1)
+    top = closed.authors[0]
+    assert (top.author, top.count, top.reach, top.followers) == ("x", 2, 50, 40)
+
+
+def test_gap_closes_empty_bins_and_long_gaps_are_bounded() -> None:
+    bins = EventTimeBins(bin_ms=MIN, grace_ms=0)
+    bins.update(make_batch([0]))
+    up = bins.update(make_batch([10 * MIN]))
+    assert counts(up.closed) == [(0, 1)] + [(i, 0) for i in range(1, 10)]
+    up = bins.update(make_batch([10 * MIN + 365 * 86_400_000]))  # a year of silence
+    assert len(up.closed) <= 20_161
+    assert up.closed[0].count == 1 and up.closed[-1].end_ms == 10 * MIN + 365 * 86_400_000
+
+
+def test_advance_closes_idle_bins_without_data() -> None:
+    bins = EventTimeBins(bin_ms=MIN, grace_ms=0)
+    bins.update(make_batch([1_000]))
+    assert counts(bins.advance(watermark_ms=3 * MIN)) == [(0, 1), (1, 0), (2, 0)]
+    assert bins.advance(watermark_ms=MIN) == []
+
+
+def test_samples_are_deterministic_and_independent_of_order() -> None:
+    ts = list(range(0, 59_000, 100))
+    a = EventTimeBins(bin_ms=MIN, grace_ms=0, sample_size=5)
+    b = EventTimeBins(bin_ms=MIN, grace_ms=0, sample_size=5)
+    batch = make_batch(ts)
+    a.update(batch)
+    rev = np.arange(len(ts))[::-1].copy()
+    b.update(batch.take(rev[:300]))
+    b.update(batch.take(rev[300:]))
+    ca = a.update(make_batch([MIN]))
+    cb = b.update(make_batch([MIN]))
+    assert [s.id for s in ca.closed[0].samples] == [s.id for s in cb.closed[0].samples]
+    assert len(ca.closed[0].samples) == 5
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    offsets=st.lists(st.integers(min_value=0, max_value=10 * MIN), min_size=1, max_size=80),
+    cuts=st.lists(st.integers(min_value=0, max_value=80), max_size=6),
+    grace=st.sampled_from([0, 10_000, MIN, 3 * MIN]),
+)
+def test_batching_does_not_change_the_result(
+    offsets: list[int], cuts: list[int], grace: int
+) -> None:
+    """One batch or many: same closed bins, same late count (lateness is per mention)."""
+    ts = [1_700_000_000_000 + o for o in offsets]
+    whole = EventTimeBins(bin_ms=MIN, grace_ms=grace)
+    split = EventTimeBins(bin_ms=MIN, grace_ms=grace)
+    batch = make_batch(ts)
+    r1 = whole.update(batch)
+    closed1 = list(r1.closed)
+    bounds = sorted({0, len(ts), *(min(c, len(ts)) for c in cuts)})
+    late2, closed2 = 0, []
+    for lo, hi in itertools.pairwise(bounds):
+        r = split.update(batch.take(np.arange(lo, hi)))
+        late2 += r.late
+        closed2 += r.closed
+    assert r1.late == late2
+    assert counts(closed1) == counts(closed2)
+    assert whole.watermark_ms == split.watermark_ms
+
+
+def test_memory_is_bounded_over_a_simulated_month() -> None:
+    rng = np.random.default_rng(11)
+    bins = EventTimeBins(bin_ms=MIN, grace_ms=2 * MIN)
+    t0 = 1_700_000_000_000
+    sizes = []
+    closed_total = 0
+    for hour in range(31 * 24):
+        n = int(rng.integers(50, 400))
+        base = t0 + hour * 3_600_000
+        ts = np.sort(base + rng.integers(0, 3_600_000, n))
+        jitter = rng.integers(-90_000, 1, n)  # out of order by up to 90 s
+        batch = MentionBatch.from_rows(
+            ts_ms=(ts + jitter).tolist(),
+            followers=rng.integers(0, 100_000, n).tolist(),
+            sentiment=rng.uniform(-1, 1, n).tolist(),
+            aggression=rng.random(n).tolist(),
+            kind=["public"] * n,
+            ids=[f"{hour}-{i}" for i in range(n)],
+            authors=[f"u{j}" for j in rng.integers(0, 10_000, n)],
+            texts=["x" * int(rng.integers(10, 500))] * n,
+        )
+        closed_total += len(bins.update(batch).closed)
+        sizes.append(len(pickle.dumps(bins)))
+        assert bins.open_bins <= 2 * MIN // MIN + 2
+    assert closed_total > 31 * 24 * 60 - 10
+    # no growth: the last week's state is no bigger than the first day's largest
+    assert max(sizes[-7 * 24 :]) <= 1.5 * max(sizes[:24])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"bin_ms": 0}, "bin_ms=0 is not valid"),
+        ({"grace_ms": -1}, "grace_ms=-1 is not valid"),
+        ({"negative_below": -2.0}, "negative_below=-2.0 is not valid"),
+        ({"aggressive_above": 0.0}, "aggressive_above=0.0 is not valid"),
+    ],
+)
+def test_invalid_parameters_name_the_valid_values(kwargs: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message) as err:
+        EventTimeBins(**kwargs)
+    assert "valid values" in str(err.value)
