@@ -144,6 +144,52 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(_settings(args), speed=args.speed, workdir=args.workdir)
 
 
+def _cmd_drill_list(args: argparse.Namespace) -> int:
+    from streams.drills import list_scenarios
+
+    for name in list_scenarios():
+        print(name)
+    return 0
+
+
+def _load_scenario(name: str):  # type: ignore[no-untyped-def]
+    from streams.drills import ScenarioError, load_scenario
+
+    try:
+        return load_scenario(name)
+    except ScenarioError as exc:
+        raise SystemExit(f"tocsin: {exc}") from None
+
+
+def _cmd_drill_export(args: argparse.Namespace) -> int:
+    from streams.drills import export
+
+    result = export(_load_scenario(args.scenario), args.out, seed=args.seed)
+    print(f"{result.count:,} mentions -> {result.path}; ground truth -> {result.truth_path}")
+    return 0
+
+
+def _cmd_drill_run(args: argparse.Namespace) -> int:
+    from streams.drills.live import print_debrief, run_drill
+
+    scenario = _load_scenario(args.scenario)
+    live_from = None
+    if args.live_from is not None:
+        from streams.drills._nodes import parse_duration
+
+        live_from = scenario.start_ms + parse_duration(args.live_from)
+    result = run_drill(
+        _settings(args),
+        scenario,
+        seed=args.seed,
+        speed=args.speed,
+        live_from_ms=live_from,
+        workdir=Path(args.workdir) if args.workdir else None,
+    )
+    print_debrief(result, scenario)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``tocsin``."""
     parser = argparse.ArgumentParser(
@@ -187,6 +233,29 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="print a message format's JSON Schema")
     p.add_argument("name", choices=["mention", "alert"])
     p.set_defaults(func=_cmd_schema)
+
+    drill = sub.add_parser("drill", help="crisis drills: list, export, run").add_subparsers(
+        dest="drill_command", required=True, metavar="DRILL_COMMAND"
+    )
+    p = drill.add_parser("list", help="bundled scenario names, one per line")
+    p.set_defaults(func=_cmd_drill_list)
+    p = drill.add_parser("export", help="write a drill's mentions and ground truth, no broker")
+    p.add_argument("scenario", metavar="SCENARIO", help="a bundled name or a YAML file")
+    p.add_argument("--out", required=True, metavar="FILE.jsonl")
+    p.add_argument("--seed", type=int, default=1)
+    p.set_defaults(func=_cmd_drill_export)
+    p = drill.add_parser("run", help="play a drill live against Tocsin, then debrief")
+    p.add_argument("scenario", metavar="SCENARIO", help="a bundled name or a YAML file")
+    p.add_argument("--speed", type=float, default=None, help="drill seconds per wall second")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument(
+        "--live-from",
+        default=None,
+        metavar="DURATION",
+        help="drill time (e.g. 6d20h) before which mentions go out at full speed",
+    )
+    p.add_argument("--workdir", default=None, help="where logs go (default: a temp dir)")
+    p.set_defaults(func=_cmd_drill_run)
 
     p = sub.add_parser("demo", help="broker, worker and a crisis drill, end to end")
     p.add_argument("--speed", type=float, default=60.0, help="scenario seconds per wall second")

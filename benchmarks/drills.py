@@ -1,0 +1,93 @@
+"""Detection quality on every bundled drill, offline, with the worker's own code.
+
+    python benchmarks/drills.py [--seed N] [--scenario NAME ...]
+
+Each scenario is generated (seeded), framed as producers frame it and run
+through :class:`streams.processor.Processor` (decoding, scoring, windows,
+detectors, fusion; only Kafka is left out). The debrief compares the level
+changes with the drill's ground truth (see :mod:`streams.drills.debrief`).
+Prints a table per scenario, a summary, and as its last line one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from streams.drills import generate, ground_truth, list_scenarios, load_scenario
+from streams.drills.debrief import WEEK_MS, debrief, format_debrief
+from streams.drills.offline import run_offline
+from streams.settings import load_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--scenario", action="append", default=None, help="default: all")
+    parser.add_argument("--settings", default=None, help="YAML settings file")
+    args = parser.parse_args(argv)
+    settings = load_settings(args.settings)
+    names = args.scenario or list_scenarios()
+    all_outcomes = []
+    false_alarms = 0
+    calm_ms = 0
+    total_mentions = 0
+    started = time.perf_counter()
+    for name in names:
+        scenario = load_scenario(name)
+        truth = ground_truth(scenario)
+        run = run_offline(generate(scenario, seed=args.seed), settings=settings)
+        d = debrief(
+            truth,
+            run.changes,
+            brands=[b.name for b in scenario.brands],
+            start_ms=scenario.start_ms,
+            end_ms=scenario.end_ms,
+        )
+        total_mentions += run.mentions
+        print(format_debrief(d, title=f"\n== {name}: {run.mentions:,} mentions, late {run.late}"))
+        all_outcomes += d.events
+        false_alarms += len(d.false_alarms)
+        calm_ms += d.calm_brand_ms
+    elapsed = time.perf_counter() - started
+    crisis = [o for o in all_outcomes if o.detected is not None]
+    delays = [o.delay_min for o in crisis if o.delay_min is not None]
+    weeks = calm_ms / WEEK_MS
+    by_level: dict[int, list[bool]] = {}
+    for o in crisis:
+        by_level.setdefault(o.event.level, []).append(bool(o.detected))
+    summary = {
+        "scenarios": len(names),
+        "crisis_events": len(crisis),
+        "crisis_detected_share": round(sum(bool(o.detected) for o in crisis) / len(crisis), 3)
+        if crisis
+        else None,
+        "detected_share_by_level": {
+            str(k): round(sum(v) / len(v), 3) for k, v in sorted(by_level.items())
+        },
+        "reached_deserved_level": len(delays),
+        "median_delay_min": round(statistics.median(delays), 1) if delays else None,
+        "worst_delay_min": round(max(delays), 1) if delays else None,
+        "false_alarms": false_alarms,
+        "calm_brand_weeks": round(weeks, 2),
+        "false_alarms_per_brand_week": round(false_alarms / weeks, 3) if weeks else None,
+        "false_alarms_per_brand_4w": round(4 * false_alarms / weeks, 3) if weeks else None,
+        "positive_spikes_raised": sum(o.wrongly_raised for o in all_outcomes),
+        "mentions": total_mentions,
+        "seconds": round(elapsed, 1),
+    }
+    print("\n== summary")
+    for key, value in summary.items():
+        print(f"{key:<28} {value}")
+    print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,225 @@
+"""The debrief of a drill: what Tocsin said, against what the drill deserved.
+
+Inputs are the ground truth (:func:`streams.drills.ground_truth`) and the level
+changes Tocsin emitted (alerts: brand, level, previous level, event time). The
+same function debriefs a live drill (alerts read from the topic) and an offline
+run (``benchmarks/drills.py``).
+
+Rules
+    An event's *window* runs from ``onset - before_ms`` to ``end + after_ms``.
+    The *peak* is the highest level the brand held in the window. An event that
+    deserves alert or crisis (``min_level >= 2``) is *detected* when the peak
+    reaches 2; its *delay* is from onset to the first alert at or above the
+    deserved level (and, separately, at or above 2). An event that deserves at
+    most watch (a campaign, spam) is *wrongly raised* when the peak passes its
+    deserved level and reaches 2. A *false alarm* is a rise to 2 or more outside
+    every window of the brand's events. Calm time is the brand's time outside
+    those windows.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from streams.drills.truth import GroundTruthEvent
+
+__all__ = ["Debrief", "EventOutcome", "LevelChange", "debrief", "format_debrief"]
+
+WEEK_MS: Final = 7 * 86_400_000
+LEVELS: Final = ("calm", "watch", "alert", "crisis")
+
+
+@dataclass(frozen=True, slots=True)
+class LevelChange:
+    """A level change as the alerts topic carries it."""
+
+    brand: str
+    event_time_ms: int
+    level: int
+    previous_level: int
+
+    @classmethod
+    def from_alert(cls, alert: Mapping[str, Any]) -> LevelChange:
+        """From a decoded alert message."""
+        from datetime import datetime
+
+        when = datetime.fromisoformat(str(alert["event_time"]).replace("Z", "+00:00"))
+        return cls(
+            brand=str(alert["brand"]),
+            event_time_ms=int(when.timestamp() * 1000),
+            level=int(alert["level"]),
+            previous_level=int(alert["previous_level"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class EventOutcome:
+    """How Tocsin did on one labelled event."""
+
+    event: GroundTruthEvent
+    peak_level: int
+    detected: bool | None  # None for events deserving less than alert
+    wrongly_raised: bool
+    delay_min: float | None  # onset to the first alert at the deserved level
+    delay_alert_min: float | None  # onset to the first level >= 2
+
+
+@dataclass(frozen=True, slots=True)
+class Debrief:
+    """Outcomes per event, false alarms, and the figures benchmarks report."""
+
+    events: tuple[EventOutcome, ...]
+    false_alarms: tuple[LevelChange, ...]
+    calm_brand_ms: int
+
+    @property
+    def crisis_events(self) -> list[EventOutcome]:
+        """Events deserving alert or crisis."""
+        return [o for o in self.events if o.detected is not None]
+
+    @property
+    def crisis_detected_share(self) -> float | None:
+        """Share of alert-or-crisis events that reached level 2."""
+        events = self.crisis_events
+        return sum(bool(o.detected) for o in events) / len(events) if events else None
+
+    @property
+    def delays_min(self) -> list[float]:
+        """Delays to the deserved level of the events that reached it."""
+        return [o.delay_min for o in self.crisis_events if o.delay_min is not None]
+
+    @property
+    def false_alarms_per_brand_week(self) -> float:
+        """False alarms per brand-week of calm traffic."""
+        weeks = self.calm_brand_ms / WEEK_MS
+        return len(self.false_alarms) / weeks if weeks > 0 else 0.0
+
+    @property
+    def positive_spikes_raised(self) -> int:
+        """Events deserving at most watch that were raised to alert or crisis."""
+        return sum(o.wrongly_raised for o in self.events)
+
+
+def _levels_at(changes: Sequence[LevelChange], t_ms: int) -> int:
+    level = 0
+    for c in changes:
+        if c.event_time_ms > t_ms:
+            break
+        level = c.level
+    return level
+
+
+def debrief(
+    truth: Iterable[GroundTruthEvent],
+    changes: Iterable[LevelChange],
+    *,
+    brands: Iterable[str],
+    start_ms: int,
+    end_ms: int,
+    before_ms: int = 3_600_000,
+    after_ms: int = 2 * 3_600_000,
+) -> Debrief:
+    """Compare level changes with the ground truth of a drill.
+
+    Examples
+    --------
+    >>> from streams.drills.truth import GroundTruthEvent
+    >>> ev = GroundTruthEvent("recall", "acme", "crisis", 3, 3, 10_000_000, 12_000_000, 20_000_000)
+    >>> ch = [LevelChange("acme", 10_600_000, 2, 0), LevelChange("acme", 10_900_000, 3, 2),
+    ...       LevelChange("acme", 90_000_000, 2, 0)]
+    >>> d = debrief([ev], ch, brands=["acme"], start_ms=0, end_ms=100_000_000)
+    >>> o = d.events[0]
+    >>> o.detected, o.peak_level, o.delay_alert_min, o.delay_min, len(d.false_alarms)
+    (True, 3, 10.0, 15.0, 1)
+    """
+    events = sorted(truth, key=lambda e: e.onset_ms)
+    by_brand: dict[str, list[LevelChange]] = {b: [] for b in brands}
+    for c in sorted(changes, key=lambda c: c.event_time_ms):
+        by_brand.setdefault(c.brand, []).append(c)
+    windows: dict[str, list[tuple[int, int]]] = {b: [] for b in by_brand}
+    outcomes = []
+    for ev in events:
+        lo, hi = ev.onset_ms - before_ms, ev.end_ms + after_ms
+        windows.setdefault(ev.brand, []).append((lo, hi))
+        series = by_brand.get(ev.brand, [])
+        inside = [c for c in series if lo <= c.event_time_ms <= hi]
+        peak = max([_levels_at(series, lo), *(c.level for c in inside)])
+        first_deserved = next((c for c in inside if c.level >= max(ev.level, 2)), None)
+        first_alert = next((c for c in inside if c.level >= 2), None)
+        crisis = ev.min_level >= 2
+        outcomes.append(
+            EventOutcome(
+                event=ev,
+                peak_level=peak,
+                detected=(peak >= 2) if crisis else None,
+                wrongly_raised=(not crisis) and peak >= 2 and peak > ev.level,
+                delay_min=None
+                if first_deserved is None or not crisis
+                else (first_deserved.event_time_ms - ev.onset_ms) / 60_000,
+                delay_alert_min=None
+                if first_alert is None or not crisis
+                else (first_alert.event_time_ms - ev.onset_ms) / 60_000,
+            )
+        )
+    false_alarms = []
+    calm_ms = 0
+    for brand, series in by_brand.items():
+        spans = sorted(windows.get(brand, []))
+        for c in series:
+            rise = c.level >= 2 and c.previous_level < 2
+            if rise and not any(lo <= c.event_time_ms <= hi for lo, hi in spans):
+                false_alarms.append(c)
+        covered, cursor = 0, start_ms
+        for lo, hi in spans:
+            lo, hi = max(lo, cursor, start_ms), min(hi, end_ms)
+            if hi > lo:
+                covered += hi - lo
+                cursor = hi
+        calm_ms += max(0, end_ms - start_ms - covered)
+    return Debrief(tuple(outcomes), tuple(false_alarms), calm_ms)
+
+
+def format_debrief(d: Debrief, *, title: str = "") -> str:
+    """The debrief as a readable table."""
+    lines = [title] if title else []
+    lines.append(
+        f"{'event':<28} {'brand':<18} {'kind':<9} {'deserved':<9} {'peak':<8} "
+        f"{'outcome':<14} delay to deserved / to alert"
+    )
+    for o in d.events:
+        ev = o.event
+        if o.detected is None:
+            outcome = "RAISED" if o.wrongly_raised else "ok"
+        else:
+            outcome = "detected" if o.detected else "MISSED"
+        delay = "-" if o.delay_min is None else f"{o.delay_min:.0f} min"
+        to_alert = "-" if o.delay_alert_min is None else f"{o.delay_alert_min:.0f} min"
+        deserved = (
+            LEVELS[ev.level]
+            if ev.min_level == ev.level
+            else (f"{LEVELS[ev.min_level]}-{LEVELS[ev.level]}")
+        )
+        lines.append(
+            f"{ev.id:<28} {ev.brand:<18} {ev.kind:<9} {deserved:<9} "
+            f"{LEVELS[o.peak_level]:<8} {outcome:<14} {delay} / {to_alert}"
+        )
+    weeks = d.calm_brand_ms / WEEK_MS
+    lines.append(
+        f"false alarms (level >= 2 outside events): {len(d.false_alarms)} "
+        f"in {weeks:.1f} brand-weeks of calm traffic"
+    )
+    for c in d.false_alarms:
+        from streams.alerts import rfc3339
+
+        lines.append(
+            f"  {c.brand} {LEVELS[c.previous_level]} -> {LEVELS[c.level]} at "
+            f"{rfc3339(c.event_time_ms)}"
+        )
+    if d.delays_min:
+        lines.append(
+            f"median delay to the deserved level: {statistics.median(d.delays_min):.1f} min"
+        )
+    return "\n".join(lines)

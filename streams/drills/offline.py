@@ -1,0 +1,105 @@
+"""Running a drill through the worker's own processing, without a broker.
+
+The mentions are framed as the producers frame them (per-brand JSON arrays, in
+arrival order) and handed to :class:`streams.processor.Processor`, the code the
+Faust agent runs: decoding, validation, tone scoring, columns and
+:meth:`detectors.state.BrandState.update`. Only Kafka is left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from prometheus_client import CollectorRegistry
+
+from streams.codec import MentionDecoder
+from streams.drills.debrief import LevelChange
+from streams.metrics import Metrics
+from streams.processor import BrandRecord, Message, Processor
+from streams.settings import Settings
+from streams.tone import make_scorer
+
+__all__ = ["OfflineRun", "frame", "run_offline"]
+
+
+@dataclass(frozen=True, slots=True)
+class OfflineRun:
+    """What an offline run produced."""
+
+    changes: list[LevelChange]
+    alerts: list[dict[str, Any]]
+    mentions: int
+    late: int
+    invalid: int
+    records: dict[str, BrandRecord]
+
+
+def frame(
+    mentions: Iterable[dict[str, Any]], *, chunk: int = 2_000, topic: str = "mentions"
+) -> Iterator[list[Message]]:
+    """Group arrival-ordered mentions into Kafka-like messages, per brand and chunk.
+
+    Each chunk of ``chunk`` mentions becomes one message per brand (a JSON array,
+    in arrival order); its record timestamp is the chunk's newest event time,
+    as if it was produced when its last mention arrived.
+    """
+    encode = msgspec.json.encode
+    offset = 0
+    buffer: list[dict[str, Any]] = []
+
+    def flush() -> list[Message]:
+        nonlocal offset
+        by_brand: dict[str, list[dict[str, Any]]] = {}
+        for m in buffer:
+            by_brand.setdefault(m["brand"], []).append(m)
+        record_ts = max(m["ts"] for m in buffer)
+        out = []
+        for brand, items in by_brand.items():
+            out.append(Message(topic, 0, offset, record_ts, brand.encode(), encode(items)))
+            offset += 1
+        buffer.clear()
+        return out
+
+    for m in mentions:
+        buffer.append(m)
+        if len(buffer) >= chunk:
+            yield flush()
+    if buffer:
+        yield flush()
+
+
+def run_offline(
+    mentions: Iterable[dict[str, Any]], *, settings: Settings | None = None
+) -> OfflineRun:
+    """Process a stream of mentions as a worker would; return the level changes."""
+    settings = settings if settings is not None else Settings()
+    records: dict[str, BrandRecord] = {}
+    metrics = Metrics(CollectorRegistry())
+    processor = Processor(
+        records=records,
+        decoder=MentionDecoder(
+            max_text_chars=settings.max_text_chars, max_future_ms=settings.max_future_ms
+        ),
+        scorer=make_scorer(settings.tone_scorer),
+        metrics=metrics,
+        detection=settings.detection(),
+        source="tocsin://offline",
+        clock_ms=lambda: 0,
+    )
+    decode = msgspec.json.Decoder()
+    alerts: list[dict[str, Any]] = []
+    n = late = invalid = 0
+    for messages in frame(mentions):
+        out = processor.process(messages)
+        n += out.mentions
+        late += out.late
+        invalid += len(out.deadletters)
+        for _, pending in out.alerts:
+            alerts.append(decode.decode(pending.value))
+        for brand in {b for b, _ in out.alerts}:
+            records[brand].outbox.clear()
+    changes = [LevelChange.from_alert(a) for a in alerts]
+    return OfflineRun(changes, alerts, n, late, invalid, records)

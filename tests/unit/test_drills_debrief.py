@@ -1,0 +1,57 @@
+"""Debriefs: what counts as detected, raised, a false alarm; and offline runs."""
+
+from __future__ import annotations
+
+from streams.drills import generate, ground_truth, load_scenario
+from streams.drills.debrief import WEEK_MS, LevelChange, debrief
+from streams.drills.offline import run_offline
+from streams.drills.truth import GroundTruthEvent
+
+H = 3_600_000
+
+
+def event(kind: str, level: int, min_level: int, onset: int, end: int) -> GroundTruthEvent:
+    return GroundTruthEvent("e", "acme", kind, level, min_level, onset, onset, end)  # type: ignore[arg-type]
+
+
+def test_a_missed_crisis_and_a_false_alarm() -> None:
+    truth = [event("crisis", 3, 3, 100 * H, 110 * H)]
+    changes = [LevelChange("acme", 20 * H, 2, 0), LevelChange("acme", 21 * H, 0, 2)]
+    d = debrief(truth, changes, brands=["acme"], start_ms=0, end_ms=2 * WEEK_MS)
+    assert d.events[0].detected is False and d.events[0].peak_level == 0
+    assert len(d.false_alarms) == 1
+    assert d.calm_brand_ms == 2 * WEEK_MS - 13 * H  # window: onset - 1 h to end + 2 h
+
+
+def test_a_positive_spike_raised_to_alert_is_counted() -> None:
+    truth = [event("positive", 1, 0, 10 * H, 12 * H)]
+    changes = [LevelChange("acme", 10 * H + 5, 1, 0), LevelChange("acme", 11 * H, 2, 1)]
+    d = debrief(truth, changes, brands=["acme"], start_ms=0, end_ms=WEEK_MS)
+    assert d.events[0].detected is None and d.events[0].wrongly_raised
+    assert d.positive_spikes_raised == 1 and not d.false_alarms
+
+
+def test_a_level_held_from_before_the_window_counts_as_peak() -> None:
+    truth = [event("crisis", 2, 2, 10 * H, 12 * H)]
+    changes = [LevelChange("acme", 8 * H, 2, 0)]
+    d = debrief(truth, changes, brands=["acme"], start_ms=0, end_ms=WEEK_MS)
+    assert d.events[0].peak_level == 2 and d.events[0].detected
+    assert d.events[0].delay_min is None  # no alert inside the window itself
+
+
+def test_offline_recall_is_detected_and_the_campaign_is_not_a_crisis() -> None:
+    for name, crisis in (("product-recall", True), ("viral-campaign", False)):
+        scenario = load_scenario(name)
+        run = run_offline(generate(scenario, seed=2))
+        d = debrief(
+            ground_truth(scenario),
+            run.changes,
+            brands=[b.name for b in scenario.brands],
+            start_ms=scenario.start_ms,
+            end_ms=scenario.end_ms,
+        )
+        assert run.late == 0 and run.invalid == 0
+        if crisis:
+            assert all(o.detected for o in d.events)
+        else:
+            assert d.positive_spikes_raised == 0
