@@ -145,6 +145,9 @@ class DetectionAgent:
     # -- recovery --------------------------------------------------------------
     async def on_recover(self) -> None:
         """After recovery: finish the delivery of alerts left in outboxes."""
+        assignment = self.table.app.consumer.assignment()
+        mine = [tp for tp in assignment if tp.topic == self.settings.mentions_topic]
+        self.processor.metrics.assigned.set(len(mine))
         waiting = {b: r for b, r in list(self.records.items()) if r.outbox}
         for brand, record in self.records.items():
             wm = record.state.bins.watermark_ms

@@ -167,6 +167,11 @@ class Metrics:
             "Kafka messages consumed from the mentions topic.",
             registry=registry,
         )
+        self.assigned = Gauge(
+            "tocsin_assigned_partitions",
+            "Partitions of the mentions topic this worker processes (set after each rebalance).",
+            registry=registry,
+        )
         self.brands = Gauge(
             "tocsin_brands",
             "Brands whose state this worker holds.",

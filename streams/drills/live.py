@@ -211,6 +211,8 @@ def _play(
     )
     stack.callback(producer.close)
     tailer = threading.Thread(target=tail, daemon=True)
+    if proc is not None:
+        _wait_metric(settings, "tocsin_assigned_partitions", 1, proc)
     started = time.monotonic()
     history_s = 0.0
     catch_up_s: float | None = None
@@ -230,7 +232,7 @@ def _play(
                 rate = history / max(history_s + catch_up_s, 1e-9)
                 say(
                     f"worker caught up {catch_up_s:.1f} s after publishing "
-                    f"(about {rate:,.0f} mentions/s end to end, small drill)"
+                    f"({rate:,.0f} mentions/s from first publish to last processed)"
                 )
             say(f"playing live at x{speed:g}\n\n{ALERT_HEADER}")
             tailer.start()
@@ -267,17 +269,26 @@ def _play(
     return LiveResult(producer.mentions, producer.messages, alerts, result, history_s, catch_up_s)
 
 
-def _wait_consumed(
-    settings: Settings, messages: int, proc: subprocess.Popen[bytes], *, timeout_s: float = 120
+def _wait_metric(
+    settings: Settings,
+    name: str,
+    value: float,
+    proc: subprocess.Popen[bytes],
+    *,
+    timeout_s: float = 120,
 ) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise SystemExit(f"the worker exited with code {proc.returncode}")
-        if _scrape(settings).get("tocsin_messages_consumed_total", 0) >= messages:
+        if _scrape(settings).get(name, 0) >= value:
             return
-        time.sleep(0.2)
-    raise SystemExit(f"the worker did not consume {messages} messages within {timeout_s} s")
+        time.sleep(0.05)
+    raise SystemExit(f"the worker's {name} did not reach {value} within {timeout_s} s")
+
+
+def _wait_consumed(settings: Settings, messages: int, proc: subprocess.Popen[bytes]) -> None:
+    _wait_metric(settings, "tocsin_messages_consumed_total", messages, proc)
 
 
 def print_debrief(result: LiveResult, scenario: Scenario) -> None:
