@@ -6,6 +6,7 @@ Levels: 0 calm, 1 watch, 2 alert, 3 crisis. The inputs, per closed bin:
   start of an upward change, once per episode);
 * ``elevation``: recent volume over the brand's normal (1 is normal; it stays
   high as long as a burst lasts);
+* ``growth``: how fast volume grows, per hour (``ln 2`` = doubling every hour);
 * ``negative`` and ``aggressive``: tone-shift scores in [0, 1].
 
 *Volume is up* when the onset score fires or the elevation reaches
@@ -14,8 +15,9 @@ Levels: 0 calm, 1 watch, 2 alert, 3 crisis. The inputs, per closed bin:
 ========  =====================================================================
 level     enters when
 ========  =====================================================================
-3 crisis  volume is up, negative >= crisis_tone, and aggressive >= alert_tone
-          or elevation >= crisis_elevation
+3 crisis  volume is up, negative >= crisis_tone, and aggressive >= alert_tone,
+          or elevation >= crisis_elevation, or volume doubling within
+          crisis_doubling_min
 2 alert   volume is up, and negative or aggressive >= alert_tone
 1 watch   volume is up (onset, or elevation >= watch_elevation), or negative
           or aggressive >= crisis_tone
@@ -24,13 +26,15 @@ level     enters when
 The highest level whose rule holds is entered at once. A level is *kept* while
 its rule holds with every tone threshold lowered by ``hysteresis`` and volume
 counted as up while the elevation stays at or above ``keep_elevation``; once
-the rule has failed for ``min_level_ms`` of event time, the level falls to the
+the rule has failed for the level's minimum duration (``min_watch_ms``,
+``min_alert_ms``, ``min_crisis_ms``) of event time, the level falls to the
 highest level whose relaxed rule still holds. Volume alone, however large,
 never goes past watch: a happy viral campaign is not a crisis.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Final
 
@@ -50,6 +54,7 @@ class Scores:
     elevation: float
     negative: float
     aggressive: float
+    growth: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,10 +83,12 @@ class LevelFusion(Detector):
         Elevation above which volume still counts as up for keeping a level.
     alert_tone, crisis_tone
         Tone-shift score (negative or aggressive) needed for alert and crisis.
+    crisis_doubling_min
+        A negative surge whose volume doubles within this many minutes is a crisis.
     hysteresis
         How much lower the tone thresholds are to keep a level than to enter it.
-    min_level_ms
-        Event time a level is kept after its rule stopped holding.
+    min_watch_ms, min_alert_ms, min_crisis_ms
+        Event time each level is kept after its rule stopped holding.
 
     Examples
     --------
@@ -105,8 +112,11 @@ class LevelFusion(Detector):
         keep_elevation: float = 1.5,
         alert_tone: float = 0.9,
         crisis_tone: float = 0.95,
+        crisis_doubling_min: float = 30.0,
         hysteresis: float = 0.3,
-        min_level_ms: int = 15 * 60_000,
+        min_watch_ms: int = 10 * 60_000,
+        min_alert_ms: int = 15 * 60_000,
+        min_crisis_ms: int = 30 * 60_000,
     ) -> None:
         for name, value in (
             ("onset_score", onset_score),
@@ -120,9 +130,15 @@ class LevelFusion(Detector):
             ("alert_elevation", alert_elevation),
             ("crisis_elevation", crisis_elevation),
             ("keep_elevation", keep_elevation),
+            ("crisis_doubling_min", crisis_doubling_min),
         ):
             check_positive(name, value)
-        check_positive("min_level_ms", min_level_ms, allow_zero=True)
+        for name, ms in (
+            ("min_watch_ms", min_watch_ms),
+            ("min_alert_ms", min_alert_ms),
+            ("min_crisis_ms", min_crisis_ms),
+        ):
+            check_positive(name, ms, allow_zero=True)
         self.onset_score = onset_score
         self.watch_elevation = watch_elevation
         self.alert_elevation = alert_elevation
@@ -130,8 +146,12 @@ class LevelFusion(Detector):
         self.keep_elevation = keep_elevation
         self.alert_tone = alert_tone
         self.crisis_tone = crisis_tone
+        self.crisis_doubling_min = crisis_doubling_min
         self.hysteresis = hysteresis
-        self.min_level_ms = min_level_ms
+        self.min_watch_ms = min_watch_ms
+        self.min_alert_ms = min_alert_ms
+        self.min_crisis_ms = min_crisis_ms
+        self._crisis_growth = math.log(2.0) * 60.0 / crisis_doubling_min
         super().__init__()
 
     def _init_state(self) -> None:
@@ -206,9 +226,12 @@ class LevelFusion(Detector):
         anger = tone("aggressive", s.aggressive, self.alert_tone)
         if anger is None:
             limit = self.crisis_elevation * (1.0 - slack)
-            if s.elevation < limit:
+            if s.elevation >= limit:
+                anger = Reason("volume_elevation", s.elevation, limit)
+            elif s.growth >= self._crisis_growth * (1.0 - slack):
+                anger = Reason("volume_growth_per_hour", s.growth, self._crisis_growth)
+            else:
                 return None
-            anger = Reason("volume_elevation", s.elevation, limit)
         return (volume, negative, anger)
 
     def _highest(self, s: Scores, *, keep: bool) -> tuple[int, tuple[Reason, ...]]:
@@ -230,7 +253,8 @@ class LevelFusion(Detector):
             self._reasons, self._held_ms = kept, end_ms
             return
         held = end_ms if self._held_ms is None else self._held_ms
-        if end_ms - held >= self.min_level_ms:
+        minimum = (0, self.min_watch_ms, self.min_alert_ms, self.min_crisis_ms)[self._level]
+        if end_ms - held >= minimum:
             level, reasons = self._highest(scores, keep=True)
             self._level = min(level, self._level)
             self._reasons = reasons

@@ -9,6 +9,7 @@ implementation of the detection.
 
 from __future__ import annotations
 
+import math
 import re
 import uuid
 from collections import deque
@@ -18,6 +19,7 @@ from typing import Final
 from detectors.base import check_positive_int
 from detectors.batch import MentionBatch
 from detectors.bins import ClosedBin, EventTimeBins
+from detectors.evolution import EvolutionDetector
 from detectors.fusion import LevelFusion, Reason, Scores
 from detectors.terms import top_terms
 from detectors.tone import ToneDetector
@@ -188,13 +190,16 @@ class BrandState:
         )
         self.volume = VolumeDetector(bin_ms=s.bin_ms)
         self.tone = ToneDetector()
+        self.evolution = EvolutionDetector(bin_ms=s.bin_ms)
         self.fusion = s.fusion.clone()
         self.recent: deque[ClosedBin] = deque(maxlen=s.evidence_bins)
         # The brand's own name says nothing about the crisis: keep it out of top terms.
         words = re.findall(r"[^\W_]+", brand.lower())
         self._brand_words = (brand.lower(), "".join(words), *words, *(f"#{w}" for w in words))
         self._last_count = 0.0
-        self._last_scores = Scores(onset=0.0, elevation=1.0, negative=0.0, aggressive=0.0)
+        self._last_scores = Scores(
+            onset=0.0, elevation=1.0, negative=0.0, aggressive=0.0, growth=0.0
+        )
 
     # -- read-only views -------------------------------------------------------
     @property
@@ -230,6 +235,22 @@ class BrandState:
                 "recent volume over normal",
             ),
             Signal(
+                "volume_growth",
+                self.evolution.volume.per_hour,
+                0.0,
+                math.log(2.0) * 60.0 / self.fusion.crisis_doubling_min,
+                self.evolution.volume.score,
+                "e-folds per hour (0.69: doubling every hour)",
+            ),
+            Signal(
+                "reach_growth",
+                self.evolution.reach.per_hour,
+                0.0,
+                math.log(2.0) * 60.0 / self.fusion.crisis_doubling_min,
+                self.evolution.reach.score,
+                "e-folds per hour (0.69: doubling every hour)",
+            ),
+            Signal(
                 "negative_share",
                 tone.negative.share,
                 tone.baseline(tone.negative),
@@ -261,16 +282,18 @@ class BrandState:
 
     def _run(self, closed: list[ClosedBin]) -> list[LevelChange]:
         changes: list[LevelChange] = []
-        volume, tone, fusion = self.volume, self.tone, self.fusion
+        volume, tone, evolution, fusion = self.volume, self.tone, self.evolution, self.fusion
         for b in closed:
             count = b.count
             volume.update(count, end_ms=b.end_ms)
             tone.update(count, b.negative, b.aggressive, end_ms=b.end_ms)
+            evolution.update(count, b.reach, end_ms=b.end_ms)
             scores = Scores(
                 onset=volume.score,
                 elevation=volume.elevation,
                 negative=tone.negative.score,
                 aggressive=tone.aggressive.score,
+                growth=evolution.volume.per_hour,
             )
             fusion.update(scores, end_ms=b.end_ms)
             self._last_count, self._last_scores = float(count), scores

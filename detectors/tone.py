@@ -10,8 +10,10 @@ near normal and its uncertainty stays wide.
 
 The score is the posterior probability (normal approximation of the Beta
 posterior) that the recent share exceeds the baseline share by more than
-``margin``. The baseline learns only from bins that do not look shifted, so a
-long crisis does not become the new normal.
+``margin``. Until ``warmup_mentions`` have been seen the baseline learns from
+everything (a brand's normal may be far from the prior); after that, bins that
+look shifted count only ``shifted_weight`` as much, so a long crisis does not
+become the new normal while a lasting change of tone is absorbed in days.
 """
 
 from __future__ import annotations
@@ -78,6 +80,8 @@ class ShareShift:
         prior_strength: float,
         margin: float,
         learn_below: float,
+        warmup_mentions: float,
+        shifted_weight: float,
     ) -> None:
         """Fold one bin (k of n mentions) in; recompute the score."""
         self._k = self._k * decay + k
@@ -89,11 +93,10 @@ class ShareShift:
         z = (mean - p0 - margin) / sd
         self._score = 0.5 * (1.0 + math.erf(z / _SQRT2))
         self._share = self._k / self._n if self._n > 0 else 0.0
-        self._base_k *= base_decay
-        self._base_n *= base_decay
-        if self._score < learn_below:
-            self._base_k += k
-            self._base_n += n
+        warm = self._base_n >= warmup_mentions
+        weight = 1.0 if not warm or self._score < learn_below else shifted_weight
+        self._base_k = self._base_k * base_decay + weight * k
+        self._base_n = self._base_n * base_decay + weight * n
 
     @property
     def score(self) -> float:
@@ -135,6 +138,10 @@ class ToneDetector(Detector):
         Shares assumed before the brand's baseline is learnt.
     alarm_score
         Score reported as the threshold in explanations.
+    warmup_mentions
+        Mentions the baseline learns from unconditionally, at the start.
+    shifted_weight
+        Weight of a shifted bin in the baseline, after warm-up.
 
     Examples
     --------
@@ -155,7 +162,7 @@ class ToneDetector(Detector):
     True
     >>> quiet = ToneDetector()
     >>> quiet.update(3, 3, 3, end_ms=60_000)    # three angry posts at 3 a.m.
-    >>> quiet.aggressive.score < 0.5
+    >>> quiet.aggressive.score < quiet.alarm_score  # below what any level needs
     True
     """
 
@@ -164,11 +171,13 @@ class ToneDetector(Detector):
         *,
         half_life_ms: int = 600_000,
         baseline_half_life_ms: int = 3 * 86_400_000,
-        prior_strength: float = 30.0,
+        prior_strength: float = 15.0,
         margin: float = 0.10,
         negative_prior: float = 0.15,
         aggressive_prior: float = 0.03,
         alarm_score: float = 0.9,
+        warmup_mentions: float = 300.0,
+        shifted_weight: float = 0.05,
     ) -> None:
         check_positive("half_life_ms", half_life_ms)
         check_positive("baseline_half_life_ms", baseline_half_life_ms)
@@ -177,6 +186,8 @@ class ToneDetector(Detector):
         check_fraction("negative_prior", negative_prior)
         check_fraction("aggressive_prior", aggressive_prior)
         check_fraction("alarm_score", alarm_score)
+        check_positive("warmup_mentions", warmup_mentions, allow_zero=True)
+        check_fraction("shifted_weight", shifted_weight, low=0.0, high=1.0)
         self.half_life_ms = half_life_ms
         self.baseline_half_life_ms = baseline_half_life_ms
         self.prior_strength = prior_strength
@@ -184,6 +195,8 @@ class ToneDetector(Detector):
         self.negative_prior = negative_prior
         self.aggressive_prior = aggressive_prior
         self.alarm_score = alarm_score
+        self.warmup_mentions = warmup_mentions
+        self.shifted_weight = shifted_weight
         self._z_alarm = _probit(alarm_score)
         super().__init__()
 
@@ -207,6 +220,8 @@ class ToneDetector(Detector):
                 prior_strength=self.prior_strength,
                 margin=self.margin,
                 learn_below=0.5,
+                warmup_mentions=self.warmup_mentions,
+                shifted_weight=self.shifted_weight,
             )
 
     def threshold(self, shift: ShareShift) -> float:

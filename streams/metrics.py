@@ -27,7 +27,7 @@ from streams.codec import REASONS
 __all__ = ["SIGNALS", "Metrics"]
 
 #: Values of the ``signal`` label of ``tocsin_brand_score``.
-SIGNALS: Final = ("volume_onset", "negative", "aggressive")
+SIGNALS: Final = ("volume_onset", "negative", "aggressive", "volume_growth")
 
 _LATENCY_BUCKETS: Final = (
     0.005,
@@ -53,6 +53,7 @@ class _BrandChildren:
     onset: Gauge
     negative: Gauge
     aggressive: Gauge
+    growth: Gauge
     elevation: Gauge
     negative_share: Gauge
 
@@ -182,7 +183,7 @@ class Metrics:
     def _brand(self, brand: str) -> _BrandChildren:
         children = self._children.get(brand)
         if children is None:
-            onset, negative, aggressive = (
+            onset, negative, aggressive, growth = (
                 self._score.labels(brand=brand, signal=s) for s in SIGNALS
             )
             children = self._children[brand] = _BrandChildren(
@@ -191,6 +192,7 @@ class Metrics:
                 onset=onset,
                 negative=negative,
                 aggressive=aggressive,
+                growth=growth,
                 elevation=self._elevation.labels(brand=brand),
                 negative_share=self._negative_share.labels(brand=brand),
             )
@@ -209,6 +211,7 @@ class Metrics:
         elevation: float,
         negative: float,
         aggressive: float,
+        growth: float,
         negative_share: float,
     ) -> None:
         """Set the brand's gauges after an update."""
@@ -218,6 +221,7 @@ class Metrics:
         c.elevation.set(elevation)
         c.negative.set(negative)
         c.aggressive.set(aggressive)
+        c.growth.set(growth)
         c.negative_share.set(negative_share)
 
     def watch_watermarks(self, watermarks: Callable[[], Mapping[str, int]]) -> None:

@@ -228,6 +228,7 @@ class Processor:
             elevation=scores.elevation,
             negative=scores.negative,
             aggressive=scores.aggressive,
+            growth=state.evolution.volume.score,
             negative_share=state.tone.negative.share,
         )
         if update.changes:

@@ -93,8 +93,11 @@ class Settings:
     fusion_keep_elevation: float = 1.5
     fusion_alert_tone: float = 0.9
     fusion_crisis_tone: float = 0.95
+    fusion_crisis_doubling_min: float = 30.0
     fusion_hysteresis: float = 0.3
-    fusion_min_level_ms: int = 15 * 60_000
+    fusion_min_watch_ms: int = 10 * 60_000
+    fusion_min_alert_ms: int = 15 * 60_000
+    fusion_min_crisis_ms: int = 30 * 60_000
 
     max_text_chars: int = 4_000
     max_future_ms: int = 3_600_000
@@ -157,8 +160,11 @@ class Settings:
                 keep_elevation=self.fusion_keep_elevation,
                 alert_tone=self.fusion_alert_tone,
                 crisis_tone=self.fusion_crisis_tone,
+                crisis_doubling_min=self.fusion_crisis_doubling_min,
                 hysteresis=self.fusion_hysteresis,
-                min_level_ms=self.fusion_min_level_ms,
+                min_watch_ms=self.fusion_min_watch_ms,
+                min_alert_ms=self.fusion_min_alert_ms,
+                min_crisis_ms=self.fusion_min_crisis_ms,
             ),
         )
 

@@ -1,0 +1,225 @@
+"""One contract, every detector: the conformance suite.
+
+Each detector gets a *driver*: how to build a seeded flat stream of inputs, feed
+one input, and read its outputs. The suite checks pickle round trips mid-stream,
+determinism, reset, clone, bounded memory over a long run, silence on a flat
+stream, and parameter validation.
+"""
+
+from __future__ import annotations
+
+import math
+import pickle
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pytest
+
+from detectors.base import Detector
+from detectors.batch import MentionBatch
+from detectors.bins import EventTimeBins
+from detectors.evolution import EvolutionDetector
+from detectors.fusion import LevelFusion, Scores
+from detectors.tone import ToneDetector
+from detectors.volume import VolumeDetector
+
+MIN = 60_000
+T0 = 1_767_225_600_000
+
+
+@dataclass(frozen=True)
+class Driver:
+    make: Callable[[], Detector]
+    inputs: Callable[[int, int], Iterator[Any]]  # (seed, n) -> inputs
+    feed: Callable[[Any, Any], Any]  # (detector, input) -> output of the step
+    outputs: Callable[[Any], tuple[Any, ...]]  # detector -> readable state
+    quiet: Callable[[Any], bool]  # detector -> no alarm now
+    invalid: dict[str, Any]  # a keyword argument with an invalid value
+
+
+def _poisson(seed: int, n: int, rate: float = 12.0) -> Iterator[tuple[float, int]]:
+    rng = np.random.default_rng(seed)
+    for i in range(n):
+        t = T0 + (i + 1) * MIN
+        daily = 1.0 + 0.5 * math.sin(2 * math.pi * (t % 86_400_000) / 86_400_000)
+        yield float(rng.poisson(rate * daily)), t
+
+
+def _tone_inputs(seed: int, n: int) -> Iterator[tuple[int, int, int, int]]:
+    rng = np.random.default_rng(seed)
+    for count, t in _poisson(seed, n):
+        c = int(count)
+        yield c, int(rng.binomial(c, 0.12)), int(rng.binomial(c, 0.02)), t
+
+
+def _batches(seed: int, n: int) -> Iterator[MentionBatch]:
+    rng = np.random.default_rng(seed)
+    for count, t in _poisson(seed, n):
+        k = int(count)
+        ts = (t - MIN + rng.integers(-20_000, MIN, k)).tolist()
+        yield MentionBatch.from_rows(
+            ts_ms=ts,
+            followers=rng.integers(0, 10_000, k).tolist(),
+            sentiment=rng.uniform(-1, 1, k).tolist(),
+            aggression=rng.random(k).tolist(),
+            kind=["public"] * k,
+            ids=[f"{t}-{j}" for j in range(k)],
+            authors=[f"u{a}" for a in rng.integers(0, 500, k)],
+            texts=["some text about the brand"] * k,
+        )
+
+
+def _fusion_inputs(seed: int, n: int) -> Iterator[tuple[Scores, int]]:
+    rng = np.random.default_rng(seed)
+    for i in range(n):
+        yield (
+            Scores(
+                onset=float(rng.uniform(0, 0.3)),
+                elevation=float(rng.uniform(0.8, 1.3)),
+                negative=float(rng.uniform(0, 0.5)),
+                aggressive=float(rng.uniform(0, 0.5)),
+                growth=float(rng.uniform(-0.3, 0.3)),
+            ),
+            T0 + (i + 1) * MIN,
+        )
+
+
+DRIVERS = {
+    "EventTimeBins": Driver(
+        make=EventTimeBins,
+        inputs=_batches,
+        feed=lambda d, b: [(c.start_ms, c.count, c.reach) for c in d.update(b).closed],
+        outputs=lambda d: (d.watermark_ms, d.closed_until_ms, d.accepted_total, d.late_total),
+        quiet=lambda d: d.open_bins <= 3,
+        invalid={"grace_ms": -5},
+    ),
+    "VolumeDetector": Driver(
+        make=VolumeDetector,
+        inputs=_poisson,
+        feed=lambda d, x: d.update(x[0], end_ms=x[1]),
+        outputs=lambda d: (d.score, d.expected, d.threshold, d.elevation, d.warm),
+        quiet=lambda d: d.score < d.alarm_score,
+        invalid={"alarm_score": 1.5},
+    ),
+    "ToneDetector": Driver(
+        make=ToneDetector,
+        inputs=_tone_inputs,
+        feed=lambda d, x: d.update(x[0], x[1], x[2], end_ms=x[3]),
+        outputs=lambda d: (d.negative.score, d.aggressive.score, d.negative.share),
+        quiet=lambda d: d.negative.score < 0.9 and d.aggressive.score < 0.9,
+        invalid={"margin": 0.0},
+    ),
+    "EvolutionDetector": Driver(
+        make=EvolutionDetector,
+        inputs=lambda seed, n: ((c, c * 300.0, t) for c, t in _poisson(seed, n)),
+        feed=lambda d, x: d.update(x[0], x[1], end_ms=x[2]),
+        outputs=lambda d: (d.volume.per_hour, d.reach.per_hour, d.volume.acceleration),
+        quiet=lambda d: d.volume.doubling_min > 30,
+        invalid={"slow_half_life_ms": 1},
+    ),
+    "LevelFusion": Driver(
+        make=LevelFusion,
+        inputs=_fusion_inputs,
+        feed=lambda d, x: d.update(x[0], end_ms=x[1]),
+        outputs=lambda d: (d.level, d.previous_level, tuple(map(str, d.reasons))),
+        quiet=lambda d: d.level == 0,
+        invalid={"alert_tone": 2.0},
+    ),
+}
+NAMES = sorted(DRIVERS)
+
+
+def run(driver: Driver, det: Any, inputs: list[Any]) -> list[tuple[Any, ...]]:
+    out = []
+    for x in inputs:
+        step = driver.feed(det, x)
+        out.append((step, driver.outputs(det)))
+    return out
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_pickle_round_trip_mid_stream(name: str) -> None:
+    driver = DRIVERS[name]
+    inputs = list(driver.inputs(1, 3 * 1440))
+    det = driver.make()
+    run(driver, det, inputs[:2000])
+    copy = pickle.loads(pickle.dumps(det))
+    assert run(driver, copy, inputs[2000:]) == run(driver, det, inputs[2000:])
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_deterministic(name: str) -> None:
+    driver = DRIVERS[name]
+    inputs = list(driver.inputs(2, 1440))
+    assert run(driver, driver.make(), inputs) == run(driver, driver.make(), inputs)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_reset_forgets_everything_and_keeps_parameters(name: str) -> None:
+    driver = DRIVERS[name]
+    inputs = list(driver.inputs(3, 1440))
+    det = driver.make()
+    params = det._get_params()
+    run(driver, det, list(driver.inputs(4, 1440)))
+    det.reset()
+    assert det._get_params() == params
+    assert run(driver, det, inputs) == run(driver, driver.make(), inputs)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_clone_has_the_same_parameters_and_no_state(name: str) -> None:
+    driver = DRIVERS[name]
+    det = driver.make()
+    run(driver, det, list(driver.inputs(5, 600)))
+    clone = det.clone()
+    assert type(clone) is type(det) and clone._get_params() == det._get_params()
+    inputs = list(driver.inputs(6, 600))
+    assert run(driver, clone, inputs) == run(driver, driver.make(), inputs)
+    assert repr(clone).startswith(type(det).__name__ + "(")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_memory_is_bounded(name: str) -> None:
+    driver = DRIVERS[name]
+    det = driver.make()
+    inputs = driver.inputs(7, 14 * 1440)
+    sizes = []
+    for _day in range(14):
+        run(driver, det, [next(inputs) for _ in range(1440)])
+        sizes.append(len(pickle.dumps(det)))
+    assert max(sizes[7:]) <= 1.2 * max(sizes[:2]) + 512, sizes
+    assert sizes[-1] < 64_000
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_silent_on_a_flat_stream(name: str) -> None:
+    driver = DRIVERS[name]
+    det = driver.make()
+    alarms = 0
+    for i, x in enumerate(driver.inputs(8, 7 * 1440)):
+        driver.feed(det, x)
+        if i >= 1440 and not driver.quiet(det):  # after a day of learning
+            alarms += 1
+    assert alarms == 0
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_invalid_parameters_name_the_valid_values(name: str) -> None:
+    driver = DRIVERS[name]
+    ((arg, value),) = driver.invalid.items()
+    with pytest.raises(ValueError, match=rf"{arg}=.* is not valid; valid values: "):
+        type(driver.make())(**{arg: value})
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_constructor_arguments_are_keyword_only_and_stored(name: str) -> None:
+    import inspect
+
+    det = DRIVERS[name].make()
+    for param in inspect.signature(type(det).__init__).parameters.values():
+        if param.name == "self":
+            continue
+        assert param.kind is inspect.Parameter.KEYWORD_ONLY, param.name
+        assert getattr(det, param.name) == param.default, param.name
