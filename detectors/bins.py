@@ -1,4 +1,4 @@
-"""Event-time bins of one brand, closed by the brand's watermark.
+"""Event-time bins of one brand, closed by the brand's watermark, with bounded evidence.
 
 Mentions fall into fixed bins of ``bin_ms`` by their own timestamp. The brand's
 *watermark* is the largest event time seen so far. Bin ``[start, end)`` closes
@@ -6,14 +6,23 @@ when the watermark reaches ``end + grace_ms``; a mention that arrives for a bin
 already closed is *late*: it is counted and dropped, never silently lost.
 
 Lateness is decided mention by mention against the watermark *before* that
-mention, so feeding a stream in one batch or in many gives the same bins, the
-same late count and the same closed sequence (a running maximum does this in
-one numpy call). Empty bins between two mentions close as zero bins: silence is
-data.
+mention (a running maximum, one numpy call), so feeding a stream in one batch
+or in many gives the same bins, the same late count and the same closed
+sequence. Empty bins between two mentions close as zero bins: silence is data.
 
-Only open bins are kept, at most ``grace_ms // bin_ms + 2`` of them, each with
-bounded evidence: the top authors by reach and a deterministic sample of
-mentions (those with the smallest id hash). Memory does not grow with the run.
+Everything per mention is a numpy operation over the whole batch; the Python
+work is per batch and per bin, never per mention. Alongside the sums, two
+bounded pieces of evidence explain alerts:
+
+* a deterministic *sample* of each of the last ``evidence_bins`` bins: the
+  ``sample_size`` mentions with the smallest id hash (uniform, independent of
+  arrival order and batching), kept in a fixed ring of slots;
+* the brand's *top authors*: the ``4 * top_authors`` authors with the most
+  reach (followers summed over their mentions), weighted by recency with a
+  half-life of ``author_half_life_ms``.
+
+Only open bins hold sums, at most ``grace_ms // bin_ms + 2`` of them once the
+watermark runs; memory does not grow with the run.
 """
 
 from __future__ import annotations
@@ -47,20 +56,21 @@ FIELDS: Final[tuple[str, ...]] = (
     "media",
     "sentiment_sum",
 )
-_COUNT, _REACH, _NEG, _AGG, _EMP, _OFF, _MEDIA, _SENT = range(len(FIELDS))
+COUNT, REACH, NEGATIVE, AGGRESSIVE, EMPLOYEE, OFFICIAL, MEDIA, SENTIMENT = range(len(FIELDS))
 _N_FIELDS: Final = len(FIELDS)
 _MAX_GAP_BINS: Final = 20_160  # two weeks of one-minute bins
+_EMPTY: Final = np.iinfo(np.int64).max
 
 
 @dataclass(frozen=True, slots=True)
 class AuthorStat:
-    """An author's activity in a bin: mentions, and reach (followers summed over them)."""
+    """An author among the most reaching: recency-weighted mentions and reach."""
 
     author: str
     followers: int
     kind: int
-    count: int
-    reach: int
+    count: float
+    reach: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,105 +89,55 @@ class Sample:
 
 @dataclass(frozen=True, slots=True)
 class ClosedBin:
-    """A bin whose content is final.
-
-    ``values`` holds the sums named by :data:`FIELDS`.
-    """
+    """A bin whose content is final; ``values`` holds the sums named by :data:`FIELDS`."""
 
     start_ms: int
     end_ms: int
-    values: npt.NDArray[np.float64]
-    authors: tuple[AuthorStat, ...]
-    samples: tuple[Sample, ...]
+    values: tuple[float, ...]
 
     @property
     def count(self) -> int:
         """Mentions in the bin."""
-        return int(self.values[_COUNT])
+        return int(self.values[COUNT])
 
     @property
     def reach(self) -> float:
         """Sum of the authors' followers over the bin's mentions."""
-        return float(self.values[_REACH])
-
-    @property
-    def negative(self) -> int:
-        """Negative mentions."""
-        return int(self.values[_NEG])
-
-    @property
-    def aggressive(self) -> int:
-        """Aggressive mentions."""
-        return int(self.values[_AGG])
-
-    @property
-    def employee(self) -> int:
-        """Mentions by employees."""
-        return int(self.values[_EMP])
-
-    @property
-    def official(self) -> int:
-        """Mentions by the brand's official accounts."""
-        return int(self.values[_OFF])
-
-    @property
-    def media(self) -> int:
-        """Mentions by media."""
-        return int(self.values[_MEDIA])
-
-    @property
-    def mean_sentiment(self) -> float:
-        """Mean sentiment of the bin's mentions (0 for an empty bin)."""
-        n = self.values[_COUNT]
-        return float(self.values[_SENT] / n) if n else 0.0
+        return self.values[REACH]
 
 
 @dataclass(frozen=True, slots=True)
 class BinsUpdate:
-    """What one :meth:`EventTimeBins.update` did."""
+    """What one :meth:`EventTimeBins.update` did; closed bins as arrays, oldest first."""
 
     accepted: int
     late: int
-    closed: list[ClosedBin]
+    bin_ms: int
+    closed_start_ms: npt.NDArray[np.int64]
+    closed_values: npt.NDArray[np.float64]
+
+    @property
+    def n_closed(self) -> int:
+        """Bins closed."""
+        return int(self.closed_start_ms.shape[0])
+
+    @property
+    def closed(self) -> list[ClosedBin]:
+        """The closed bins as objects (convenient, slower than the arrays)."""
+        return [
+            ClosedBin(start, start + self.bin_ms, tuple(row))
+            for start, row in zip(
+                self.closed_start_ms.tolist(), self.closed_values.tolist(), strict=True
+            )
+        ]
 
 
-class _AuthorAcc:
-    __slots__ = ("author", "count", "followers", "kind", "reach")
-
-    def __init__(self, author: str, followers: int, kind: int, count: int, reach: int) -> None:
-        self.author = author
-        self.followers = followers
-        self.kind = kind
-        self.count = count
-        self.reach = reach
-
-    def __getstate__(self) -> tuple[str, int, int, int, int]:
-        return (self.author, self.followers, self.kind, self.count, self.reach)
-
-    def __setstate__(self, state: tuple[str, int, int, int, int]) -> None:
-        self.author, self.followers, self.kind, self.count, self.reach = state
-
-    def rank(self) -> tuple[int, str]:
-        return (-self.reach, self.author)
-
-
-class _OpenBin:
-    __slots__ = ("authors", "samples", "values")
-
-    def __init__(self) -> None:
-        self.values = np.zeros(_N_FIELDS, dtype=np.float64)
-        self.authors: dict[int, _AuthorAcc] = {}  # by author hash
-        self.samples: list[Sample] = []
-
-    def __getstate__(self) -> tuple[object, ...]:
-        return (self.values, self.authors, self.samples)
-
-    def __setstate__(self, state: tuple[object, ...]) -> None:
-        self.values, self.authors, self.samples = state  # type: ignore[assignment]
+def _no_closed() -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    return np.zeros(0, dtype=np.int64), np.zeros((0, _N_FIELDS), dtype=np.float64)
 
 
 class EventTimeBins(Detector):
-    """Per-brand event-time bins with a watermark and a grace period.
+    """Per-brand event-time bins with a watermark, a grace period and bounded evidence.
 
     Parameters
     ----------
@@ -189,17 +149,19 @@ class EventTimeBins(Detector):
         A mention is negative when its sentiment is at or below this value.
     aggressive_above
         A mention is aggressive when its aggression is at or above this value.
-    top_authors
-        Authors kept per bin, by reach.
     sample_size
-        Mentions sampled per bin (the smallest id hashes: uniform, deterministic,
-        independent of arrival order).
+        Mentions sampled per bin.
+    evidence_bins
+        Closed bins whose samples are kept.
+    top_authors
+        Authors reported; four times as many are tracked.
+    author_half_life_ms
+        Recency weighting of the authors' reach and mentions.
     max_text_chars
         Sampled texts are cut to this length.
 
     Examples
     --------
-    >>> import numpy as np
     >>> from detectors.batch import MentionBatch
     >>> bins = EventTimeBins(bin_ms=60_000, grace_ms=30_000)
     >>> def batch(ts):
@@ -208,9 +170,9 @@ class EventTimeBins(Detector):
     ...         ts_ms=ts, followers=[1] * n, sentiment=[0.0] * n, aggression=[0.0] * n,
     ...         kind=["public"] * n, ids=[f"m{t}" for t in ts], authors=["a"] * n,
     ...         texts=[""] * n)
-    >>> bins.update(batch([10_000, 70_000, 50_000])).closed   # 50 s is within grace
-    []
-    >>> up = bins.update(batch([95_000, 20_000]))             # 95 s closes [0, 60 s)
+    >>> bins.update(batch([10_000, 70_000, 50_000])).n_closed   # 50 s is within grace
+    0
+    >>> up = bins.update(batch([95_000, 20_000]))                # 95 s closes [0, 60 s)
     >>> up.late, [(b.start_ms, b.count) for b in up.closed]
     (1, [(0, 2)])
     """
@@ -222,14 +184,18 @@ class EventTimeBins(Detector):
         grace_ms: int = 60_000,
         negative_below: float = -0.25,
         aggressive_above: float = 0.5,
-        top_authors: int = 8,
         sample_size: int = 8,
+        evidence_bins: int = 15,
+        top_authors: int = 8,
+        author_half_life_ms: int = 10 * 60_000,
         max_text_chars: int = 280,
     ) -> None:
         check_positive_int("bin_ms", bin_ms)
         check_positive_int("grace_ms", grace_ms, minimum=0)
-        check_positive_int("top_authors", top_authors)
         check_positive_int("sample_size", sample_size)
+        check_positive_int("evidence_bins", evidence_bins)
+        check_positive_int("top_authors", top_authors)
+        check_positive_int("author_half_life_ms", author_half_life_ms)
         check_positive_int("max_text_chars", max_text_chars)
         if not -1.0 <= negative_below <= 1.0:
             raise ValueError(
@@ -244,17 +210,33 @@ class EventTimeBins(Detector):
         self.grace_ms = grace_ms
         self.negative_below = negative_below
         self.aggressive_above = aggressive_above
-        self.top_authors = top_authors
         self.sample_size = sample_size
+        self.evidence_bins = evidence_bins
+        self.top_authors = top_authors
+        self.author_half_life_ms = author_half_life_ms
         self.max_text_chars = max_text_chars
         super().__init__()
 
     def _init_state(self) -> None:
         self._watermark: int | None = None
         self._closed_until: int | None = None  # every bin index below this is closed
-        self._open: dict[int, _OpenBin] = {}
+        self._open: dict[int, npt.NDArray[np.float64]] = {}
         self._accepted_total = 0
         self._late_total = 0
+        # Samples: a ring of slots, one per bin (bin % slots), each the k smallest hashes.
+        slots = self.evidence_bins + self.grace_ms // self.bin_ms + 3
+        self._slot_bin = np.full(slots, -1, dtype=np.int64)
+        self._slot_prio = np.full((slots, self.sample_size), _EMPTY, dtype=np.int64)
+        # hash -> (id, author, followers, kind, negative, aggressive, text)
+        self._samples: dict[int, tuple[str, str, int, int, bool, bool, str]] = {}
+        # Authors: the most reaching, recency-weighted as of _author_ms.
+        m = 4 * self.top_authors
+        self._auth_hash = np.zeros(0, dtype=np.int64)
+        self._auth_reach = np.zeros(0, dtype=np.float64)
+        self._auth_count = np.zeros(0, dtype=np.float64)
+        self._auth_info: dict[int, tuple[str, int, int]] = {}  # hash -> name, followers, kind
+        self._auth_cap = m
+        self._author_ms = 0
 
     # -- read-only views -------------------------------------------------------
     @property
@@ -282,12 +264,43 @@ class EventTimeBins(Detector):
         """Mentions dropped because their bin had closed."""
         return self._late_total
 
+    def samples(self, *, start_ms: int, end_ms: int) -> list[Sample]:
+        """Sampled mentions of the bins within ``[start_ms, end_ms)``, newest bins first."""
+        lo, hi = start_ms // self.bin_ms, (end_ms - 1) // self.bin_ms
+        out: list[Sample] = []
+        for s in np.argsort(-self._slot_bin).tolist():
+            b = int(self._slot_bin[s])
+            if lo <= b <= hi:
+                out.extend(
+                    Sample(p, *self._samples[p]) for p in self._slot_prio[s].tolist() if p != _EMPTY
+                )
+        return out
+
+    def top_authors_now(self, k: int | None = None) -> list[AuthorStat]:
+        """The authors with the most recency-weighted reach, as of the watermark."""
+        k = self.top_authors if k is None else k
+        decay = self._decay_to(self._watermark)
+        order = np.argsort(-self._auth_reach, kind="stable")[:k]
+        out = []
+        for j in order.tolist():
+            name, followers, kind = self._auth_info[int(self._auth_hash[j])]
+            out.append(
+                AuthorStat(
+                    name,
+                    followers,
+                    kind,
+                    float(self._auth_count[j] * decay),
+                    float(self._auth_reach[j] * decay),
+                )
+            )
+        return out
+
     # -- updates ---------------------------------------------------------------
     def update(self, batch: MentionBatch) -> BinsUpdate:
         """Add a batch of mentions (in arrival order); return the bins it closed."""
         n = len(batch)
         if n == 0:
-            return BinsUpdate(0, 0, [])
+            return BinsUpdate(0, 0, self.bin_ms, *_no_closed())
         ts = batch.ts_ms
         bin_ms = self.bin_ms
         wm0 = np.iinfo(np.int64).min if self._watermark is None else self._watermark
@@ -300,180 +313,179 @@ class EventTimeBins(Detector):
         bins = ts // bin_ms
         late_mask = (bins + 1) * bin_ms + self.grace_ms <= before
         n_late = int(np.count_nonzero(late_mask))
-        new_wm = int(ts.max()) if self._watermark is None else max(wm0, int(ts.max()))
+        top = int(ts.max())
+        new_wm = top if self._watermark is None else max(self._watermark, top)
         if n_late:
             keep = np.flatnonzero(~late_mask)
             batch = batch.take(keep)
             bins = bins[keep]
         if len(batch):
-            self._accumulate(batch, bins)
+            self._accumulate(batch, bins, new_wm)
         self._watermark = new_wm
         self._accepted_total += n - n_late
         self._late_total += n_late
-        return BinsUpdate(n - n_late, n_late, self._close_through(new_wm))
+        return BinsUpdate(n - n_late, n_late, self.bin_ms, *self._close_through(new_wm))
 
-    def advance(self, *, watermark_ms: int) -> list[ClosedBin]:
+    def advance(self, *, watermark_ms: int) -> BinsUpdate:
         """Move the watermark forward without data (an idle brand); return closed bins.
 
         A watermark at or behind the current one changes nothing.
         """
         if self._watermark is not None and watermark_ms <= self._watermark:
-            return []
+            return BinsUpdate(0, 0, self.bin_ms, *_no_closed())
         self._watermark = watermark_ms
-        return self._close_through(watermark_ms)
+        return BinsUpdate(0, 0, self.bin_ms, *self._close_through(watermark_ms))
 
     # -- internals -------------------------------------------------------------
-    def _accumulate(self, batch: MentionBatch, bins: npt.NDArray[np.int64]) -> None:
+    def _accumulate(self, batch: MentionBatch, bins: npt.NDArray[np.int64], wm: int) -> None:
         negative = batch.sentiment <= self.negative_below
         aggressive = batch.aggression >= self.aggressive_above
-        weights = np.empty((len(batch), _N_FIELDS), dtype=np.float64)
-        weights[:, _COUNT] = 1.0
-        weights[:, _REACH] = batch.followers
-        weights[:, _NEG] = negative
-        weights[:, _AGG] = aggressive
+        n = len(batch)
+        weights = np.empty((n, _N_FIELDS), dtype=np.float64)
+        weights[:, COUNT] = 1.0
+        weights[:, REACH] = batch.followers
+        weights[:, NEGATIVE] = negative
+        weights[:, AGGRESSIVE] = aggressive
         kind = batch.kind
-        weights[:, _EMP] = kind == KIND_CODES["employee"]
-        weights[:, _OFF] = kind == KIND_CODES["official"]
-        weights[:, _MEDIA] = kind == KIND_CODES["media"]
-        weights[:, _SENT] = batch.sentiment
+        weights[:, EMPLOYEE] = kind == KIND_CODES["employee"]
+        weights[:, OFFICIAL] = kind == KIND_CODES["official"]
+        weights[:, MEDIA] = kind == KIND_CODES["media"]
+        weights[:, SENTIMENT] = batch.sentiment
         first, last = int(bins.min()), int(bins.max())
         if first == last:
-            groups = [(first, np.arange(len(batch)))]
+            distinct = [first]
             sums = weights.sum(axis=0, keepdims=True)
         else:
             order = np.argsort(bins, kind="stable")
             sorted_bins = bins[order]
             starts = np.flatnonzero(np.diff(sorted_bins, prepend=sorted_bins[0] - 1))
             sums = np.add.reduceat(weights[order], starts, axis=0)
-            bounds = [*starts.tolist(), len(order)]
-            groups = [
-                (int(sorted_bins[bounds[j]]), order[bounds[j] : bounds[j + 1]])
-                for j in range(len(starts))
-            ]
-        for j, (b, rows) in enumerate(groups):
-            open_bin = self._open.get(b)
-            if open_bin is None:
-                open_bin = self._open[b] = _OpenBin()
-            open_bin.values += sums[j]
-            self._merge_authors(open_bin, batch, rows)
-            self._merge_samples(open_bin, batch, rows, negative, aggressive)
-
-    def _merge_authors(
-        self, open_bin: _OpenBin, batch: MentionBatch, rows: npt.NDArray[np.intp]
-    ) -> None:
-        hashes = batch.author_hash[rows]
-        followers = batch.followers[rows]
-        uniq, first, inverse, counts = np.unique(
-            hashes, return_index=True, return_inverse=True, return_counts=True
-        )
-        reach = np.bincount(inverse, weights=followers, minlength=len(uniq))
-        most = np.zeros(len(uniq), dtype=np.int64)
-        np.maximum.at(most, inverse, followers)
-        cap = self.top_authors
-        if len(uniq) > 2 * cap:
-            top = np.argpartition(-reach, 2 * cap)[: 2 * cap]
-        else:
-            top = np.arange(len(uniq))
-        authors = open_bin.authors
-        for j in top.tolist():
-            key = int(uniq[j])
-            entry = authors.get(key)
-            if entry is None:
-                row = int(rows[first[j]])
-                authors[key] = _AuthorAcc(
-                    batch.authors[row],
-                    int(most[j]),
-                    int(batch.kind[row]),
-                    int(counts[j]),
-                    int(reach[j]),
-                )
+            distinct = sorted_bins[starts].tolist()
+        for b, row in zip(distinct, sums, strict=True):
+            acc = self._open.get(b)
+            if acc is None:
+                self._open[b] = row.copy()
             else:
-                entry.followers = max(entry.followers, int(most[j]))
-                entry.count += int(counts[j])
-                entry.reach += int(reach[j])
-        if len(authors) > 4 * cap:
-            ranked = sorted(authors.items(), key=_author_rank)[: 2 * cap]
-            open_bin.authors = dict(ranked)
+                acc += row
+        self._add_samples(batch, bins, distinct, negative, aggressive)
+        self._add_authors(batch, wm)
 
-    def _merge_samples(
+    def _add_samples(
         self,
-        open_bin: _OpenBin,
         batch: MentionBatch,
-        rows: npt.NDArray[np.intp],
+        bins: npt.NDArray[np.int64],
+        distinct: list[int],
         negative: npt.NDArray[np.bool_],
         aggressive: npt.NDArray[np.bool_],
     ) -> None:
-        k = self.sample_size
-        priority = batch.id_hash[rows]
-        if len(rows) > k:
-            pick = np.argpartition(priority, k)[:k]
-            rows = rows[pick]
-            priority = priority[pick]
-        current = open_bin.samples
-        worst = current[-1].priority if len(current) >= k else None
-        seen = {s.priority for s in current}
+        slots, k = self._slot_prio.shape
+        slot_bin, slot_prio = self._slot_bin, self._slot_prio
+        for b in distinct:
+            s = b % slots
+            if slot_bin[s] != b:  # the slot's previous bin is older than the evidence window
+                slot_bin[s] = b
+                slot_prio[s] = _EMPTY
+        slot = bins % slots
+        prio = batch.id_hash
+        # Only mentions below their slot's current k-th smallest hash can enter.
+        enter = np.flatnonzero(prio < slot_prio[slot, k - 1])
+        if enter.size == 0:
+            return
+        touched = np.unique(slot[enter])
+        cand_slot = np.concatenate([np.repeat(touched, k), slot[enter]])
+        cand_prio = np.concatenate([slot_prio[touched].ravel(), prio[enter]])
+        cand_row = np.concatenate([np.full(touched.size * k, -1), enter])
+        order = np.lexsort((cand_prio, cand_slot))
+        cand_slot, cand_prio, cand_row = cand_slot[order], cand_prio[order], cand_row[order]
+        # drop repeats of one mention (redelivered): same slot, same hash
+        fresh = np.ones(cand_slot.size, dtype=bool)
+        fresh[1:] = (cand_slot[1:] != cand_slot[:-1]) | (cand_prio[1:] != cand_prio[:-1])
+        cand_slot, cand_prio, cand_row = cand_slot[fresh], cand_prio[fresh], cand_row[fresh]
+        group_start = np.flatnonzero(np.diff(cand_slot, prepend=-1))
+        rank = np.arange(cand_slot.size) - np.repeat(
+            group_start, np.diff([*group_start, cand_slot.size])
+        )
+        kept = rank < k
+        slot_prio[touched] = _EMPTY
+        slot_prio[cand_slot[kept], rank[kept]] = cand_prio[kept]
+        new = kept & (cand_row >= 0)
+        rows = cand_row[new].tolist()
         cut = self.max_text_chars
-        added = False
-        for row, prio in zip(rows.tolist(), priority.tolist(), strict=True):
-            if prio in seen or (worst is not None and prio >= worst):
-                continue
-            seen.add(prio)
-            current.append(
-                Sample(
-                    priority=prio,
-                    id=batch.ids[row],
-                    author=batch.authors[row],
-                    followers=int(batch.followers[row]),
-                    kind=int(batch.kind[row]),
-                    negative=bool(negative[row]),
-                    aggressive=bool(aggressive[row]),
-                    text=batch.texts[row][:cut],
-                )
+        ids, authors, texts = batch.ids, batch.authors, batch.texts
+        samples = self._samples
+        samples.update(
+            zip(
+                cand_prio[new].tolist(),
+                zip(
+                    [ids[r] for r in rows],
+                    [authors[r] for r in rows],
+                    batch.followers[cand_row[new]].tolist(),
+                    batch.kind[cand_row[new]].tolist(),
+                    negative[cand_row[new]].tolist(),
+                    aggressive[cand_row[new]].tolist(),
+                    [texts[r][:cut] for r in rows],
+                    strict=True,
+                ),
+                strict=True,
             )
-            added = True
-        if added:
-            current.sort(key=_sample_priority)
-            del current[k:]
+        )
+        if len(samples) > 2 * slot_prio.size:
+            live = set(slot_prio[slot_prio != _EMPTY].tolist())
+            for p in [p for p in samples if p not in live]:
+                del samples[p]
 
-    def _close_through(self, watermark: int) -> list[ClosedBin]:
+    def _decay_to(self, wm: int | None) -> float:
+        if wm is None or wm <= self._author_ms:
+            return 1.0
+        return float(0.5 ** ((wm - self._author_ms) / self.author_half_life_ms))
+
+    def _add_authors(self, batch: MentionBatch, wm: int) -> None:
+        decay = self._decay_to(wm)
+        self._author_ms = max(self._author_ms, wm)
+        weight = np.exp2((batch.ts_ms - self._author_ms) / self.author_half_life_ms)
+        hashes = np.concatenate([self._auth_hash, batch.author_hash])
+        reach = np.concatenate([self._auth_reach * decay, batch.followers * weight])
+        count = np.concatenate([self._auth_count * decay, weight])
+        uniq, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
+        reach_sum = np.bincount(inverse, weights=reach, minlength=uniq.size).astype(np.float64)
+        count_sum = np.bincount(inverse, weights=count, minlength=uniq.size).astype(np.float64)
+        cap = self._auth_cap
+        keep = np.argpartition(-reach_sum, cap)[:cap] if uniq.size > cap else np.arange(uniq.size)
+        self._auth_hash = uniq[keep]
+        self._auth_reach = reach_sum[keep]
+        self._auth_count = count_sum[keep]
+        info = self._auth_info
+        known = len(hashes) - len(batch)  # indices below this are authors already tracked
+        for h, idx in zip(uniq[keep].tolist(), first[keep].tolist(), strict=True):
+            if h not in info:
+                row = idx - known
+                info[h] = (batch.authors[row], int(batch.followers[row]), int(batch.kind[row]))
+        if len(info) > 2 * cap:
+            live = set(self._auth_hash.tolist())
+            for h in [h for h in info if h not in live]:
+                del info[h]
+
+    def _close_through(
+        self, watermark: int
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
         frontier = (watermark - self.grace_ms) // self.bin_ms  # first bin still open
         start = self._closed_until
         if start is None:
             if not self._open:
-                return []
+                return _no_closed()
             start = min(self._open)
         if frontier <= start:
-            return []
-        closed: list[ClosedBin] = []
-        bin_ms = self.bin_ms
-        empty = np.zeros(_N_FIELDS, dtype=np.float64)
-        data_bins = sorted(b for b in self._open if b < frontier)
-        prev = start
-        for b in [*data_bins, frontier]:
+            return _no_closed()
+        data = sorted(b for b in self._open if b < frontier)
+        ranges = [(start, frontier)]
+        if frontier - start > _MAX_GAP_BINS:
             # A silence longer than two weeks: older empty bins teach nothing more.
-            for e in range(max(prev, b - _MAX_GAP_BINS), b):
-                closed.append(ClosedBin(e * bin_ms, (e + 1) * bin_ms, empty, (), ()))
-            if b < frontier:
-                closed.append(self._finish(b, self._open.pop(b)))
-            prev = b + 1
+            head_end = data[-1] + 1 if data else start
+            ranges = [(start, head_end), (max(head_end, frontier - _MAX_GAP_BINS), frontier)]
+        index = np.concatenate([np.arange(lo, hi, dtype=np.int64) for lo, hi in ranges])
+        values = np.zeros((index.size, _N_FIELDS), dtype=np.float64)
+        if data:
+            pos = np.searchsorted(index, data)
+            values[pos] = [self._open.pop(b) for b in data]
         self._closed_until = frontier
-        return closed
-
-    def _finish(self, b: int, open_bin: _OpenBin) -> ClosedBin:
-        ranked = sorted(open_bin.authors.values(), key=_AuthorAcc.rank)[: self.top_authors]
-        authors = tuple(AuthorStat(a.author, a.followers, a.kind, a.count, a.reach) for a in ranked)
-        return ClosedBin(
-            b * self.bin_ms,
-            (b + 1) * self.bin_ms,
-            open_bin.values,
-            authors,
-            tuple(open_bin.samples),
-        )
-
-
-def _author_rank(item: tuple[int, _AuthorAcc]) -> tuple[int, str]:
-    return item[1].rank()
-
-
-def _sample_priority(sample: Sample) -> int:
-    return sample.priority
+        return index * self.bin_ms, values

@@ -16,9 +16,12 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Final
 
+import numpy as np
+import numpy.typing as npt
+
 from detectors.base import check_positive_int
 from detectors.batch import MentionBatch
-from detectors.bins import ClosedBin, EventTimeBins
+from detectors.bins import AGGRESSIVE, COUNT, EMPLOYEE, NEGATIVE, OFFICIAL, REACH, EventTimeBins
 from detectors.evolution import EvolutionDetector
 from detectors.fusion import LevelFusion, Reason, Scores
 from detectors.terms import top_terms
@@ -83,7 +86,7 @@ class Signal:
 
 @dataclass(frozen=True, slots=True)
 class AuthorEvidence:
-    """An author among the most reaching in the evidence window."""
+    """An author among the most reaching lately (mentions and reach weighted by recency)."""
 
     author: str
     kind: str
@@ -169,7 +172,8 @@ class BrandState:
     >>> t0 = 1_700_000_000_000 - 1_700_000_000_000 % 60_000
     >>> changes = []
     >>> for m in range(3 * 24 * 60):                       # three calm days
-    ...     changes += state.update(minute(t0 + m * 60_000, int(rng.poisson(8)), 0.1, 0.0)).changes
+    ...     batch = minute(t0 + m * 60_000, int(rng.poisson(8)), 0.1, 0.0)
+    ...     changes += state.update(batch).changes
     >>> for m in range(3 * 24 * 60, 3 * 24 * 60 + 20):     # then an angry surge
     ...     changes += state.update(minute(t0 + m * 60_000, 80, 0.8, 0.4)).changes
     >>> max(c.level for c in changes)
@@ -187,12 +191,14 @@ class BrandState:
             grace_ms=s.grace_ms,
             negative_below=s.negative_below,
             aggressive_above=s.aggressive_above,
+            evidence_bins=s.evidence_bins,
         )
         self.volume = VolumeDetector(bin_ms=s.bin_ms)
         self.tone = ToneDetector()
         self.evolution = EvolutionDetector(bin_ms=s.bin_ms)
         self.fusion = s.fusion.clone()
-        self.recent: deque[ClosedBin] = deque(maxlen=s.evidence_bins)
+        # (start, sums) of the last closed bins: the evidence window
+        self.recent: deque[tuple[int, list[float]]] = deque(maxlen=s.evidence_bins)
         # The brand's own name says nothing about the crisis: keep it out of top terms.
         words = re.findall(r"[^\W_]+", brand.lower())
         self._brand_words = (brand.lower(), "".join(words), *words, *(f"#{w}" for w in words))
@@ -272,22 +278,28 @@ class BrandState:
     def update(self, batch: MentionBatch) -> StateUpdate:
         """Add the brand's mentions (arrival order); return what changed."""
         result = self.bins.update(batch)
-        changes = self._run(result.closed)
-        return StateUpdate(result.accepted, result.late, len(result.closed), changes)
+        changes = self._run(result.closed_start_ms, result.closed_values)
+        return StateUpdate(result.accepted, result.late, result.n_closed, changes)
 
     def advance(self, *, watermark_ms: int) -> StateUpdate:
         """Move event time forward without mentions (the brand went quiet)."""
-        closed = self.bins.advance(watermark_ms=watermark_ms)
-        return StateUpdate(0, 0, len(closed), self._run(closed))
+        result = self.bins.advance(watermark_ms=watermark_ms)
+        changes = self._run(result.closed_start_ms, result.closed_values)
+        return StateUpdate(0, 0, result.n_closed, changes)
 
-    def _run(self, closed: list[ClosedBin]) -> list[LevelChange]:
+    def _run(
+        self, starts: npt.NDArray[np.int64], values: npt.NDArray[np.float64]
+    ) -> list[LevelChange]:
         changes: list[LevelChange] = []
         volume, tone, evolution, fusion = self.volume, self.tone, self.evolution, self.fusion
-        for b in closed:
-            count = b.count
-            volume.update(count, end_ms=b.end_ms)
-            tone.update(count, b.negative, b.aggressive, end_ms=b.end_ms)
-            evolution.update(count, b.reach, end_ms=b.end_ms)
+        bin_ms = self.settings.bin_ms
+        recent = self.recent
+        for start, row in zip(starts.tolist(), values.tolist(), strict=True):
+            end = start + bin_ms
+            count = row[COUNT]
+            volume.update(count, end_ms=end)
+            tone.update(count, row[NEGATIVE], row[AGGRESSIVE], end_ms=end)
+            evolution.update(count, row[REACH], end_ms=end)
             scores = Scores(
                 onset=volume.score,
                 elevation=volume.elevation,
@@ -295,64 +307,58 @@ class BrandState:
                 aggressive=tone.aggressive.score,
                 growth=evolution.volume.per_hour,
             )
-            fusion.update(scores, end_ms=b.end_ms)
-            self._last_count, self._last_scores = float(count), scores
-            if count:
-                self.recent.append(b)
+            fusion.update(scores, end_ms=end)
+            self._last_count, self._last_scores = count, scores
+            recent.append((start, row))
             if fusion.changed:
-                changes.append(self._change(b))
+                changes.append(self._change(start, end))
         return changes
 
     # -- explanations ----------------------------------------------------------
-    def _change(self, b: ClosedBin) -> LevelChange:
+    def _change(self, start: int, end: int) -> LevelChange:
         return LevelChange(
             brand=self.brand,
             level=self.fusion.level,
             previous_level=self.fusion.previous_level,
-            bin_start_ms=b.start_ms,
-            event_time_ms=b.end_ms,
+            bin_start_ms=start,
+            event_time_ms=end,
             signals=self.signals,
             reasons=self.fusion.reasons,
-            evidence=self._evidence(b),
+            evidence=self._evidence(end),
         )
 
-    def _evidence(self, last: ClosedBin) -> Evidence:
-        bins = list(self.recent)
-        if not bins or bins[-1] is not last:
-            bins.append(last)
-        authors: dict[str, list[int]] = {}  # author -> [followers, kind, mentions, reach]
-        for b in bins:
-            for a in b.authors:
-                entry = authors.setdefault(a.author, [a.followers, a.kind, 0, 0])
-                entry[0] = max(entry[0], a.followers)
-                entry[2] += a.count
-                entry[3] += a.reach
-        ranked = sorted(authors.items(), key=lambda kv: (-kv[1][3], kv[0]))[:5]
-        samples = [s for b in reversed(bins) for s in b.samples]
+    def _evidence(self, end: int) -> Evidence:
+        window = list(self.recent)
+        start = window[0][0] if window else end - self.settings.bin_ms
+        sums = (
+            [sum(row[i] for _, row in window) for i in range(len(window[0][1]))] if window else []
+        )
+
+        def total(field: int) -> int:
+            return int(sums[field]) if sums else 0
+
+        samples = self.bins.samples(start_ms=start, end_ms=end)
         if self.fusion.level >= 2:
             samples.sort(key=lambda s: not (s.negative or s.aggressive))  # stable: recent first
+        authors = self.bins.top_authors_now(5)
         return Evidence(
-            window_start_ms=bins[0].start_ms,
-            window_end_ms=bins[-1].end_ms,
-            mentions=sum(b.count for b in bins),
-            negative=sum(b.negative for b in bins),
-            aggressive=sum(b.aggressive for b in bins),
-            employee=sum(b.employee for b in bins),
-            official=sum(b.official for b in bins),
-            top_terms=tuple(
-                top_terms(
-                    (s.text for b in bins for s in b.samples), k=10, exclude=self._brand_words
-                )
-            ),
+            window_start_ms=start,
+            window_end_ms=end,
+            mentions=total(COUNT),
+            negative=total(NEGATIVE),
+            aggressive=total(AGGRESSIVE),
+            employee=total(EMPLOYEE),
+            official=total(OFFICIAL),
+            top_terms=tuple(top_terms((s.text for s in samples), k=10, exclude=self._brand_words)),
             top_authors=tuple(
                 AuthorEvidence(
-                    author=name,
-                    kind=_KIND_NAMES[kind],
-                    followers=followers,
-                    mentions=count,
-                    reach=reach,
+                    author=a.author,
+                    kind=_KIND_NAMES[a.kind],
+                    followers=a.followers,
+                    mentions=round(a.count),
+                    reach=round(a.reach),
                 )
-                for name, (followers, kind, count, reach) in ranked
+                for a in authors
             ),
             sample_ids=tuple(s.id for s in samples[:10]),
         )
