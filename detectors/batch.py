@@ -116,6 +116,21 @@ class MentionBatch:
             texts=[self.texts[i] for i in pick],
         )
 
+    def slice(self, start: int, stop: int) -> MentionBatch:
+        """Rows ``start`` to ``stop`` (views of the arrays, no copy)."""
+        return MentionBatch(
+            ts_ms=self.ts_ms[start:stop],
+            followers=self.followers[start:stop],
+            sentiment=self.sentiment[start:stop],
+            aggression=self.aggression[start:stop],
+            kind=self.kind[start:stop],
+            author_hash=self.author_hash[start:stop],
+            id_hash=self.id_hash[start:stop],
+            ids=self.ids[start:stop],
+            authors=self.authors[start:stop],
+            texts=self.texts[start:stop],
+        )
+
     @classmethod
     def concat(cls, batches: Sequence[MentionBatch]) -> MentionBatch:
         """Join batches end to end, keeping their order."""

@@ -14,12 +14,18 @@ Everything per mention is a numpy operation over the whole batch; the Python
 work is per batch and per bin, never per mention. Alongside the sums, two
 bounded pieces of evidence explain alerts:
 
-* a deterministic *sample* of each of the last ``evidence_bins`` bins: the
+* a deterministic *sample* of each of the last ``sample_bins`` bins: the
   ``sample_size`` mentions with the smallest id hash (uniform, independent of
-  arrival order and batching), kept in a fixed ring of slots;
-* the brand's *top authors*: the ``4 * top_authors`` authors with the most
-  reach (followers summed over their mentions), weighted by recency with a
-  half-life of ``author_half_life_ms``.
+  arrival order and batching), kept in a fixed ring of slots. The ring also
+  holds the open bins and up to ``max_span_bins`` bins ahead; a caller feeding
+  a batch that moves the watermark further cuts it with :meth:`chunks` and
+  handles the bins each chunk closes before feeding the next, so that evidence
+  is read before the ring wraps;
+* a *priority sample by reach* of the same bins (Duffield, Lund and Thorup's
+  priority sampling: the ``author_sample_size`` mentions with the largest
+  ``followers / u``, ``u`` uniform from the id hash), from which the top
+  authors by reach and their mention counts are estimated without bias, in
+  bounded memory, identically however the stream was batched.
 
 Only open bins hold sums, at most ``grace_ms // bin_ms + 2`` of them once the
 watermark runs; memory does not grow with the run.
@@ -28,7 +34,7 @@ watermark runs; memory does not grow with the run.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -60,6 +66,7 @@ COUNT, REACH, NEGATIVE, AGGRESSIVE, EMPLOYEE, OFFICIAL, MEDIA, SENTIMENT = range
 _N_FIELDS: Final = len(FIELDS)
 _MAX_GAP_BINS: Final = 20_160  # two weeks of one-minute bins
 _EMPTY: Final = np.iinfo(np.int64).max
+_KEY_SCALE: Final = float(2**62)  # id hashes are 63-bit; reach keys use their top 62 bits
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +92,7 @@ class Sample:
     negative: bool
     aggressive: bool
     text: str
+    bin_start_ms: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,12 +159,12 @@ class EventTimeBins(Detector):
         A mention is aggressive when its aggression is at or above this value.
     sample_size
         Mentions sampled per bin.
-    evidence_bins
+    sample_bins
         Closed bins whose samples are kept.
-    top_authors
-        Authors reported; four times as many are tracked.
-    author_half_life_ms
-        Recency weighting of the authors' reach and mentions.
+    max_span_bins
+        Watermark advance (in bins) one update may make; see :meth:`chunks`.
+    author_sample_size
+        Mentions per bin in the priority sample by reach.
     max_text_chars
         Sampled texts are cut to this length.
 
@@ -184,18 +192,18 @@ class EventTimeBins(Detector):
         grace_ms: int = 60_000,
         negative_below: float = -0.25,
         aggressive_above: float = 0.5,
-        sample_size: int = 8,
-        evidence_bins: int = 15,
-        top_authors: int = 8,
-        author_half_life_ms: int = 10 * 60_000,
+        sample_size: int = 6,
+        sample_bins: int = 10,
+        max_span_bins: int = 8,
+        author_sample_size: int = 10,
         max_text_chars: int = 280,
     ) -> None:
         check_positive_int("bin_ms", bin_ms)
         check_positive_int("grace_ms", grace_ms, minimum=0)
         check_positive_int("sample_size", sample_size)
-        check_positive_int("evidence_bins", evidence_bins)
-        check_positive_int("top_authors", top_authors)
-        check_positive_int("author_half_life_ms", author_half_life_ms)
+        check_positive_int("sample_bins", sample_bins)
+        check_positive_int("max_span_bins", max_span_bins)
+        check_positive_int("author_sample_size", author_sample_size)
         check_positive_int("max_text_chars", max_text_chars)
         if not -1.0 <= negative_below <= 1.0:
             raise ValueError(
@@ -211,9 +219,9 @@ class EventTimeBins(Detector):
         self.negative_below = negative_below
         self.aggressive_above = aggressive_above
         self.sample_size = sample_size
-        self.evidence_bins = evidence_bins
-        self.top_authors = top_authors
-        self.author_half_life_ms = author_half_life_ms
+        self.sample_bins = sample_bins
+        self.max_span_bins = max_span_bins
+        self.author_sample_size = author_sample_size
         self.max_text_chars = max_text_chars
         super().__init__()
 
@@ -224,19 +232,15 @@ class EventTimeBins(Detector):
         self._accepted_total = 0
         self._late_total = 0
         # Samples: a ring of slots, one per bin (bin % slots), each the k smallest hashes.
-        slots = self.evidence_bins + self.grace_ms // self.bin_ms + 3
+        slots = self.sample_bins + self.grace_ms // self.bin_ms + self.max_span_bins + 3
         self._slot_bin = np.full(slots, -1, dtype=np.int64)
         self._slot_prio = np.full((slots, self.sample_size), _EMPTY, dtype=np.int64)
         # hash -> (id, author, followers, kind, negative, aggressive, text)
         self._samples: dict[int, tuple[str, str, int, int, bool, bool, str]] = {}
-        # Authors: the most reaching, recency-weighted as of _author_ms.
-        m = 4 * self.top_authors
-        self._auth_hash = np.zeros(0, dtype=np.int64)
-        self._auth_reach = np.zeros(0, dtype=np.float64)
-        self._auth_count = np.zeros(0, dtype=np.float64)
-        self._auth_info: dict[int, tuple[str, int, int]] = {}  # hash -> name, followers, kind
-        self._auth_cap = m
-        self._author_ms = 0
+        # Priority sample by reach: per slot the smallest keys u / (followers + 1).
+        self._reach_key = np.full((slots, self.author_sample_size), _EMPTY, dtype=np.int64)
+        # key -> (author hash, author, followers, kind)
+        self._reach_rows: dict[int, tuple[int, str, int, int]] = {}
 
     # -- read-only views -------------------------------------------------------
     @property
@@ -271,31 +275,77 @@ class EventTimeBins(Detector):
         for s in np.argsort(-self._slot_bin).tolist():
             b = int(self._slot_bin[s])
             if lo <= b <= hi:
-                out.extend(
-                    Sample(p, *self._samples[p]) for p in self._slot_prio[s].tolist() if p != _EMPTY
-                )
+                for p in self._slot_prio[s].tolist():
+                    if p != _EMPTY:
+                        i, author, followers, kind, neg, agg, text = self._samples[p]
+                        out.append(
+                            Sample(p, i, author, followers, kind, neg, agg, text, b * self.bin_ms)
+                        )
         return out
 
-    def top_authors_now(self, k: int | None = None) -> list[AuthorStat]:
-        """The authors with the most recency-weighted reach, as of the watermark."""
-        k = self.top_authors if k is None else k
-        decay = self._decay_to(self._watermark)
-        order = np.argsort(-self._auth_reach, kind="stable")[:k]
-        out = []
-        for j in order.tolist():
-            name, followers, kind = self._auth_info[int(self._auth_hash[j])]
-            out.append(
-                AuthorStat(
-                    name,
-                    followers,
-                    kind,
-                    float(self._auth_count[j] * decay),
-                    float(self._auth_reach[j] * decay),
-                )
-            )
-        return out
+    def top_authors(self, *, start_ms: int, end_ms: int, k: int = 5) -> list[AuthorStat]:
+        """Authors with the most estimated reach over the bins within ``[start_ms, end_ms)``.
+
+        Each mention in the priority sample stands for ``1 / p`` mentions, with
+        ``p = min(1, (followers + 1) * tau / 2**62)`` its chance to be sampled and
+        ``tau`` the largest key kept in its bin (every mention counts once when the
+        bin's sample is not full).
+        """
+        lo, hi = start_ms // self.bin_ms, (end_ms - 1) // self.bin_ms
+        k_max = self._reach_key.shape[1]
+        totals: dict[int, list[float]] = {}  # author hash -> [mentions, reach]
+        info: dict[int, tuple[str, int, int]] = {}
+        for s in range(self._slot_bin.size):
+            if not lo <= int(self._slot_bin[s]) <= hi:
+                continue
+            keys = [key for key in self._reach_key[s].tolist() if key != _EMPTY]
+            tau = keys[-1] if len(keys) == k_max else None
+            for key in keys:
+                author_hash, name, followers, kind = self._reach_rows[key]
+                p = 1.0 if tau is None else min(1.0, (followers + 1) * tau / _KEY_SCALE)
+                acc = totals.setdefault(author_hash, [0.0, 0.0])
+                acc[0] += 1.0 / p
+                acc[1] += followers / p
+                known = info.get(author_hash)
+                info[author_hash] = (name, max(followers, known[1] if known else 0), kind)
+        ranked = sorted(totals.items(), key=lambda kv: (-kv[1][1], info[kv[0]][0]))[:k]
+        return [AuthorStat(*info[h], count, reach) for h, (count, reach) in ranked]
 
     # -- updates ---------------------------------------------------------------
+    def chunks(self, batch: MentionBatch) -> list[tuple[int, int]]:
+        """Cut a batch (arrival order) where the watermark has advanced ``max_span_bins``.
+
+        Each piece moves the watermark at most ``max_span_bins`` past where its
+        first mention puts it. Feeding the pieces in turn gives the same bins as
+        feeding the batch whole (lateness is decided per mention); the caller
+        first :meth:`advance` s to each piece's first mention (closing what a
+        long silence closes while the older samples are still in the ring), then
+        reads the evidence of the bins each piece closed.
+
+        >>> from detectors.batch import MentionBatch
+        >>> b = MentionBatch.from_rows(ts_ms=[0, 60_000, 500_000, 530_000, 900_000],
+        ...     followers=[1] * 5, sentiment=[0.0] * 5, aggression=[0.0] * 5,
+        ...     kind=["public"] * 5, ids=list("abcde"), authors=list("abcde"), texts=[""] * 5)
+        >>> EventTimeBins(max_span_bins=5).chunks(b)
+        [(0, 2), (2, 4), (4, 5)]
+        """
+        n = len(batch)
+        if n == 0:
+            return []
+        reach = np.maximum.accumulate(batch.ts_ms) // self.bin_ms
+        base = int(reach[0]) if self._watermark is None else self._watermark // self.bin_ms
+        if int(reach[-1]) - base <= self.max_span_bins:
+            return [(0, n)]
+        out: list[tuple[int, int]] = []
+        start = 0
+        while start < n:
+            limit = max(base, int(reach[start])) + self.max_span_bins
+            stop = max(start + 1, int(np.searchsorted(reach, limit, side="right")))
+            out.append((start, stop))
+            base = int(reach[stop - 1])
+            start = stop
+        return out
+
     def update(self, batch: MentionBatch) -> BinsUpdate:
         """Add a batch of mentions (in arrival order); return the bins it closed."""
         n = len(batch)
@@ -368,7 +418,6 @@ class EventTimeBins(Detector):
             else:
                 acc += row
         self._add_samples(batch, bins, distinct, negative, aggressive)
-        self._add_authors(batch, wm)
 
     def _add_samples(
         self,
@@ -378,92 +427,58 @@ class EventTimeBins(Detector):
         negative: npt.NDArray[np.bool_],
         aggressive: npt.NDArray[np.bool_],
     ) -> None:
-        slots, k = self._slot_prio.shape
-        slot_bin, slot_prio = self._slot_bin, self._slot_prio
+        slots = self._slot_bin.size
+        slot_bin = self._slot_bin
         for b in distinct:
             s = b % slots
             if slot_bin[s] != b:  # the slot's previous bin is older than the evidence window
                 slot_bin[s] = b
-                slot_prio[s] = _EMPTY
+                self._slot_prio[s] = _EMPTY
+                self._reach_key[s] = _EMPTY
         slot = bins % slots
-        prio = batch.id_hash
-        # Only mentions below their slot's current k-th smallest hash can enter.
-        enter = np.flatnonzero(prio < slot_prio[slot, k - 1])
-        if enter.size == 0:
-            return
-        touched = np.unique(slot[enter])
-        cand_slot = np.concatenate([np.repeat(touched, k), slot[enter]])
-        cand_prio = np.concatenate([slot_prio[touched].ravel(), prio[enter]])
-        cand_row = np.concatenate([np.full(touched.size * k, -1), enter])
-        order = np.lexsort((cand_prio, cand_slot))
-        cand_slot, cand_prio, cand_row = cand_slot[order], cand_prio[order], cand_row[order]
-        # drop repeats of one mention (redelivered): same slot, same hash
-        fresh = np.ones(cand_slot.size, dtype=bool)
-        fresh[1:] = (cand_slot[1:] != cand_slot[:-1]) | (cand_prio[1:] != cand_prio[:-1])
-        cand_slot, cand_prio, cand_row = cand_slot[fresh], cand_prio[fresh], cand_row[fresh]
-        group_start = np.flatnonzero(np.diff(cand_slot, prepend=-1))
-        rank = np.arange(cand_slot.size) - np.repeat(
-            group_start, np.diff([*group_start, cand_slot.size])
-        )
-        kept = rank < k
-        slot_prio[touched] = _EMPTY
-        slot_prio[cand_slot[kept], rank[kept]] = cand_prio[kept]
-        new = kept & (cand_row >= 0)
-        rows = cand_row[new].tolist()
-        cut = self.max_text_chars
-        ids, authors, texts = batch.ids, batch.authors, batch.texts
-        samples = self._samples
-        samples.update(
-            zip(
-                cand_prio[new].tolist(),
+        # Uniform sample: the smallest id hashes.
+        rows, keys = _merge_smallest(self._slot_prio, slot, batch.id_hash)
+        if rows:
+            cut = self.max_text_chars
+            ids, authors, texts = batch.ids, batch.authors, batch.texts
+            picked = np.asarray(rows)
+            self._samples.update(
                 zip(
-                    [ids[r] for r in rows],
-                    [authors[r] for r in rows],
-                    batch.followers[cand_row[new]].tolist(),
-                    batch.kind[cand_row[new]].tolist(),
-                    negative[cand_row[new]].tolist(),
-                    aggressive[cand_row[new]].tolist(),
-                    [texts[r][:cut] for r in rows],
+                    keys,
+                    zip(
+                        [ids[r] for r in rows],
+                        [authors[r] for r in rows],
+                        batch.followers[picked].tolist(),
+                        batch.kind[picked].tolist(),
+                        negative[picked].tolist(),
+                        aggressive[picked].tolist(),
+                        [texts[r][:cut] for r in rows],
+                        strict=True,
+                    ),
                     strict=True,
-                ),
-                strict=True,
+                )
             )
-        )
-        if len(samples) > 2 * slot_prio.size:
-            live = set(slot_prio[slot_prio != _EMPTY].tolist())
-            for p in [p for p in samples if p not in live]:
-                del samples[p]
-
-    def _decay_to(self, wm: int | None) -> float:
-        if wm is None or wm <= self._author_ms:
-            return 1.0
-        return float(0.5 ** ((wm - self._author_ms) / self.author_half_life_ms))
-
-    def _add_authors(self, batch: MentionBatch, wm: int) -> None:
-        decay = self._decay_to(wm)
-        self._author_ms = max(self._author_ms, wm)
-        weight = np.exp2((batch.ts_ms - self._author_ms) / self.author_half_life_ms)
-        hashes = np.concatenate([self._auth_hash, batch.author_hash])
-        reach = np.concatenate([self._auth_reach * decay, batch.followers * weight])
-        count = np.concatenate([self._auth_count * decay, weight])
-        uniq, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
-        reach_sum = np.bincount(inverse, weights=reach, minlength=uniq.size).astype(np.float64)
-        count_sum = np.bincount(inverse, weights=count, minlength=uniq.size).astype(np.float64)
-        cap = self._auth_cap
-        keep = np.argpartition(-reach_sum, cap)[:cap] if uniq.size > cap else np.arange(uniq.size)
-        self._auth_hash = uniq[keep]
-        self._auth_reach = reach_sum[keep]
-        self._auth_count = count_sum[keep]
-        info = self._auth_info
-        known = len(hashes) - len(batch)  # indices below this are authors already tracked
-        for h, idx in zip(uniq[keep].tolist(), first[keep].tolist(), strict=True):
-            if h not in info:
-                row = idx - known
-                info[h] = (batch.authors[row], int(batch.followers[row]), int(batch.kind[row]))
-        if len(info) > 2 * cap:
-            live = set(self._auth_hash.tolist())
-            for h in [h for h in info if h not in live]:
-                del info[h]
+            _prune(self._samples, self._slot_prio)
+        # Priority sample by reach: the smallest u / (followers + 1).
+        reach_key = (batch.id_hash >> 1) // (batch.followers + 1)
+        rows, keys = _merge_smallest(self._reach_key, slot, reach_key)
+        if rows:
+            picked = np.asarray(rows)
+            authors = batch.authors
+            self._reach_rows.update(
+                zip(
+                    keys,
+                    zip(
+                        batch.author_hash[picked].tolist(),
+                        [authors[r] for r in rows],
+                        batch.followers[picked].tolist(),
+                        batch.kind[picked].tolist(),
+                        strict=True,
+                    ),
+                    strict=True,
+                )
+            )
+            _prune(self._reach_rows, self._reach_key)
 
     def _close_through(
         self, watermark: int
@@ -489,3 +504,43 @@ class EventTimeBins(Detector):
             values[pos] = [self._open.pop(b) for b in data]
         self._closed_until = frontier
         return index * self.bin_ms, values
+
+
+def _merge_smallest(
+    ring: npt.NDArray[np.int64], slot: npt.NDArray[np.int64], key: npt.NDArray[np.int64]
+) -> tuple[list[int], list[int]]:
+    """Merge rows into each slot's ``k`` smallest keys; return the rows (and keys) that entered.
+
+    A key equal to one already in its slot (the same mention delivered again)
+    is ignored, so the result does not depend on batching or redelivery.
+    """
+    k = ring.shape[1]
+    enter = np.flatnonzero(key < ring[slot, k - 1])
+    if enter.size == 0:
+        return [], []
+    touched = np.unique(slot[enter])
+    cand_slot = np.concatenate([np.repeat(touched, k), slot[enter]])
+    cand_key = np.concatenate([ring[touched].ravel(), key[enter]])
+    cand_row = np.concatenate([np.full(touched.size * k, -1), enter])
+    order = np.lexsort((cand_row, cand_key, cand_slot))
+    cand_slot, cand_key, cand_row = cand_slot[order], cand_key[order], cand_row[order]
+    fresh = np.ones(cand_slot.size, dtype=bool)
+    fresh[1:] = (cand_slot[1:] != cand_slot[:-1]) | (cand_key[1:] != cand_key[:-1])
+    cand_slot, cand_key, cand_row = cand_slot[fresh], cand_key[fresh], cand_row[fresh]
+    group_start = np.flatnonzero(np.diff(cand_slot, prepend=-1))
+    rank = np.arange(cand_slot.size) - np.repeat(
+        group_start, np.diff([*group_start, cand_slot.size])
+    )
+    kept = rank < k
+    ring[touched] = _EMPTY
+    ring[cand_slot[kept], rank[kept]] = cand_key[kept]
+    new = kept & (cand_row >= 0)
+    return cand_row[new].tolist(), cand_key[new].tolist()
+
+
+def _prune(rows: dict[int, Any], ring: npt.NDArray[np.int64]) -> None:
+    """Forget the rows of keys no longer in the ring (once they are many)."""
+    if len(rows) > 4 * ring.size:
+        live = set(ring[ring != _EMPTY].tolist())
+        for key in [key for key in rows if key not in live]:
+            del rows[key]

@@ -21,7 +21,16 @@ import numpy.typing as npt
 
 from detectors.base import check_positive_int
 from detectors.batch import MentionBatch
-from detectors.bins import AGGRESSIVE, COUNT, EMPLOYEE, NEGATIVE, OFFICIAL, REACH, EventTimeBins
+from detectors.bins import (
+    AGGRESSIVE,
+    COUNT,
+    EMPLOYEE,
+    NEGATIVE,
+    OFFICIAL,
+    REACH,
+    EventTimeBins,
+    Sample,
+)
 from detectors.evolution import EvolutionDetector
 from detectors.fusion import LevelFusion, Reason, Scores
 from detectors.terms import top_terms
@@ -86,7 +95,7 @@ class Signal:
 
 @dataclass(frozen=True, slots=True)
 class AuthorEvidence:
-    """An author among the most reaching lately (mentions and reach weighted by recency)."""
+    """An author among the most reaching in the evidence window (estimated from a sample)."""
 
     author: str
     kind: str
@@ -191,7 +200,6 @@ class BrandState:
             grace_ms=s.grace_ms,
             negative_below=s.negative_below,
             aggressive_above=s.aggressive_above,
-            evidence_bins=s.evidence_bins,
         )
         self.volume = VolumeDetector(bin_ms=s.bin_ms)
         self.tone = ToneDetector()
@@ -277,9 +285,19 @@ class BrandState:
     # -- updates ---------------------------------------------------------------
     def update(self, batch: MentionBatch) -> StateUpdate:
         """Add the brand's mentions (arrival order); return what changed."""
-        result = self.bins.update(batch)
-        changes = self._run(result.closed_start_ms, result.closed_values)
-        return StateUpdate(result.accepted, result.late, result.n_closed, changes)
+        accepted = late = closed = 0
+        changes: list[LevelChange] = []
+        bins = self.bins
+        for lo, hi in bins.chunks(batch):
+            jump = bins.advance(watermark_ms=int(batch.ts_ms[lo]))
+            changes += self._run(jump.closed_start_ms, jump.closed_values)
+            closed += jump.n_closed
+            result = bins.update(batch if hi - lo == len(batch) else batch.slice(lo, hi))
+            changes += self._run(result.closed_start_ms, result.closed_values)
+            accepted += result.accepted
+            late += result.late
+            closed += result.n_closed
+        return StateUpdate(accepted, late, closed, changes)
 
     def advance(self, *, watermark_ms: int) -> StateUpdate:
         """Move event time forward without mentions (the brand went quiet)."""
@@ -327,6 +345,17 @@ class BrandState:
             evidence=self._evidence(end),
         )
 
+    def _terms(self, samples: list[Sample], window: list[tuple[int, list[float]]]) -> list[str]:
+        """Top terms, each sampled text weighted by the mentions of its bin it stands for."""
+        count = {start: row[COUNT] for start, row in window}
+        drawn: dict[int, int] = {}
+        for s in samples:
+            drawn[s.bin_start_ms] = drawn.get(s.bin_start_ms, 0) + 1
+        weights = [count.get(s.bin_start_ms, 0.0) / drawn[s.bin_start_ms] for s in samples]
+        return top_terms(
+            (s.text for s in samples), k=10, exclude=self._brand_words, weights=weights
+        )
+
     def _evidence(self, end: int) -> Evidence:
         window = list(self.recent)
         start = window[0][0] if window else end - self.settings.bin_ms
@@ -340,7 +369,7 @@ class BrandState:
         samples = self.bins.samples(start_ms=start, end_ms=end)
         if self.fusion.level >= 2:
             samples.sort(key=lambda s: not (s.negative or s.aggressive))  # stable: recent first
-        authors = self.bins.top_authors_now(5)
+        authors = self.bins.top_authors(start_ms=start, end_ms=end, k=5)
         return Evidence(
             window_start_ms=start,
             window_end_ms=end,
@@ -349,7 +378,7 @@ class BrandState:
             aggressive=total(AGGRESSIVE),
             employee=total(EMPLOYEE),
             official=total(OFFICIAL),
-            top_terms=tuple(top_terms((s.text for s in samples), k=10, exclude=self._brand_words)),
+            top_terms=tuple(self._terms(samples, window)),
             top_authors=tuple(
                 AuthorEvidence(
                     author=a.author,

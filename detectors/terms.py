@@ -7,7 +7,6 @@ bins keep, so its cost never lands on the per-mention path.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterable
 from typing import Final
 
@@ -47,17 +46,28 @@ def tokens(text: str, *, exclude: frozenset[str] = frozenset()) -> list[str]:
     ]
 
 
-def top_terms(texts: Iterable[str], *, k: int = 10, exclude: Iterable[str] = ()) -> list[str]:
+def top_terms(
+    texts: Iterable[str],
+    *,
+    k: int = 10,
+    exclude: Iterable[str] = (),
+    weights: Iterable[float] | None = None,
+) -> list[str]:
     """The ``k`` terms found in the most texts (each text counts a term once).
 
-    Ties are broken alphabetically, so the result is deterministic.
+    ``weights`` (one per text) let a sampled text stand for the mentions it was
+    drawn from. Ties are broken alphabetically, so the result is deterministic.
 
     >>> top_terms(["battery fire #recall", "another battery fire", "nice phone"], k=2)
     ['battery', 'fire']
+    >>> top_terms(["calm day", "battery fire"], k=1, weights=[1.0, 9.0])
+    ['battery']
     """
     skip = frozenset(e.lower() for e in exclude)
-    counts: Counter[str] = Counter()
-    for text in texts:
-        counts.update(set(tokens(text, exclude=skip)))
+    counts: dict[str, float] = {}
+    texts = list(texts)
+    for text, weight in zip(texts, [1.0] * len(texts) if weights is None else weights, strict=True):
+        for term in set(tokens(text, exclude=skip)):
+            counts[term] = counts.get(term, 0.0) + weight
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return [term for term, _ in ranked[:k]]
