@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.tocsin-installed
 
-.PHONY: demo test lint unit integration bench clean
+.PHONY: demo test lint unit integration dashboards clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,9 @@ integration: $(STAMP)
 
 test: lint $(STAMP)
 	$(BIN)/pytest -q
+
+dashboards: $(STAMP)
+	$(BIN)/python deploy/grafana/dashboards.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

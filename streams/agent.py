@@ -142,12 +142,38 @@ class DetectionAgent:
         for a in alerts:
             counters[a.level].inc()
 
+    def consumer_lag(self) -> dict[int, int]:
+        """Messages of the mentions topic not yet committed, per partition this worker owns."""
+        app = self.table.app
+        try:
+            assignment = app.consumer.assignment()
+        except Exception:  # the consumer has not started yet
+            return {}
+        out = {}
+        for tp in assignment:
+            if tp.topic != self.settings.mentions_topic:
+                continue
+            high = app.consumer.highwater(tp)  # from fetch responses: the log end offset
+            committed = app.monitor.tp_committed_offsets.get(tp)  # next offset to read
+            read = app.monitor.tp_read_offsets.get(tp)
+            pos = committed if committed is not None else (None if read is None else read + 1)
+            if high is not None and pos is None and high == 0:
+                pos = 0  # an empty partition
+            if high is not None and pos is not None:
+                out[tp.partition] = max(0, high - pos)
+        return out
+
     # -- recovery --------------------------------------------------------------
     async def on_recover(self) -> None:
         """After recovery: finish the delivery of alerts left in outboxes."""
         assignment = self.table.app.consumer.assignment()
         mine = [tp for tp in assignment if tp.topic == self.settings.mentions_topic]
         self.processor.metrics.assigned.set(len(mine))
+        # Brands of partitions now owned by another worker: their series go with them.
+        held = set(self.records)
+        for brand in [b for b in self.processor.watermarks if b not in held]:
+            del self.processor.watermarks[brand]
+            self.processor.metrics.forget(brand)
         waiting = {b: r for b, r in list(self.records.items()) if r.outbox}
         for brand, record in self.records.items():
             wm = record.state.bins.watermark_ms

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import faust
-from prometheus_client import CollectorRegistry
+from prometheus_client import CollectorRegistry, PlatformCollector, ProcessCollector
 
 from streams.agent import DetectionAgent
 from streams.codec import MentionDecoder
@@ -42,7 +42,10 @@ def faust_broker_url(settings: Settings) -> str:
 def build_worker(settings: Settings, *, registry: CollectorRegistry | None = None) -> Worker:
     """Wire a worker from the settings."""
     register_codecs()
-    registry = registry if registry is not None else CollectorRegistry()
+    if registry is None:
+        registry = CollectorRegistry()
+        ProcessCollector(registry=registry)  # memory, CPU, start time: for sizing
+        PlatformCollector(registry=registry)
     metrics = Metrics(registry)
     app = faust.App(
         settings.app_id,
@@ -122,4 +125,5 @@ def build_worker(settings: Settings, *, registry: CollectorRegistry | None = Non
     app.agent(mentions, name="detect")(agent.run)
     table.on_recover(agent.on_recover)
     metrics.watch_watermarks(lambda: processor.watermarks)
+    metrics.watch_consumer_lag(agent.consumer_lag)
     return Worker(app=app, agent=agent, metrics=metrics, registry=registry)

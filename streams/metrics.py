@@ -43,6 +43,10 @@ _LATENCY_BUCKETS: Final = (
     10.0,
     30.0,
     60.0,
+    120.0,
+    300.0,
+    600.0,
+    1800.0,
 )
 
 
@@ -73,6 +77,23 @@ class _WatermarkCollector(Collector):
         now = time.time()
         for brand, wm_ms in sorted(self._watermarks().items()):
             family.add_metric([brand], now - wm_ms / 1000.0)
+        yield family
+
+
+class _ConsumerLagCollector(Collector):
+    """``tocsin_consumer_lag_messages{partition}``: log end offset minus this worker's position."""
+
+    def __init__(self, lag: Callable[[], Mapping[int, int]]) -> None:
+        self._lag = lag
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = GaugeMetricFamily(
+            "tocsin_consumer_lag_messages",
+            "Messages of the mentions topic after this worker's committed offset, by partition.",
+            labels=["partition"],
+        )
+        for partition, lag in sorted(self._lag().items()):
+            family.add_metric([str(partition)], lag)
         yield family
 
 
@@ -223,6 +244,22 @@ class Metrics:
         c.aggressive.set(aggressive)
         c.growth.set(growth)
         c.negative_share.set(negative_share)
+
+    def forget(self, brand: str) -> None:
+        """Drop the brand's series (its partition went to another worker)."""
+        children = self._children.pop(brand, None)
+        if children is None:
+            return
+        self._processed.remove(brand)
+        self._level.remove(brand)
+        self._elevation.remove(brand)
+        self._negative_share.remove(brand)
+        for signal in SIGNALS:
+            self._score.remove(brand, signal)
+
+    def watch_consumer_lag(self, lag: Callable[[], Mapping[int, int]]) -> None:
+        """Export the consumer lag ``lag()`` returns (partition -> messages), at scrape time."""
+        self.registry.register(_ConsumerLagCollector(lag))
 
     def watch_watermarks(self, watermarks: Callable[[], Mapping[str, int]]) -> None:
         """Export the event-time lag of the brands ``watermarks()`` returns, at scrape time."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import faust
-from prometheus_client import start_http_server
+from prometheus_client import disable_created_metrics, start_http_server
 
 from streams.app import build_worker
 from streams.settings import Settings
@@ -32,6 +32,7 @@ def run_worker(settings: Settings) -> None:
             actual,
         )
         settings = settings.replace(partitions=actual)
+    disable_created_metrics()  # type: ignore[no-untyped-call]  # *_created: unused
     worker = build_worker(settings)
     start_http_server(settings.metrics_port, addr=settings.metrics_host, registry=worker.registry)
     faust_worker = faust.Worker(
