@@ -540,7 +540,7 @@ def _merge_smallest(
 
 def _prune(rows: dict[int, Any], ring: npt.NDArray[np.int64]) -> None:
     """Forget the rows of keys no longer in the ring (once they are many)."""
-    if len(rows) > 4 * ring.size:
+    if len(rows) > 3 * ring.size:
         live = set(ring[ring != _EMPTY].tolist())
         for key in [key for key in rows if key not in live]:
             del rows[key]
