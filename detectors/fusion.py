@@ -241,9 +241,23 @@ class LevelFusion(Detector):
                 return level, reasons
         return 0, ()
 
-    def update(self, scores: Scores, *, end_ms: int) -> None:
-        """Fold in the scores of one closed bin ending at ``end_ms``."""
+    def update(self, scores: Scores, *, end_ms: int, expected: bool = False) -> None:
+        """Fold in the scores of one closed bin ending at ``end_ms``.
+
+        ``expected``: the bin lies in a declared window where a positive spike is
+        expected (a campaign): volume alone then raises nothing, while a tone
+        shift still raises the level as usual.
+        """
         self._previous = self._level
+        calm_tone = scores.negative < self.alert_tone and scores.aggressive < self.alert_tone
+        if expected and calm_tone:  # an expected spike: its volume says nothing
+            scores = Scores(
+                onset=0.0,
+                elevation=1.0,
+                negative=scores.negative,
+                aggressive=scores.aggressive,
+                growth=0.0,
+            )
         target, reasons = self._highest(scores, keep=False)
         if target > self._level:
             self._level, self._reasons, self._held_ms = target, reasons, end_ms

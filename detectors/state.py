@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from detectors.base import check_positive_int
-from detectors.batch import MentionBatch
+from detectors.batch import KIND_CODES, MentionBatch
 from detectors.bins import (
     AGGRESSIVE,
     COUNT,
@@ -33,6 +33,15 @@ from detectors.bins import (
 )
 from detectors.evolution import EvolutionDetector
 from detectors.fusion import LevelFusion, Reason, Scores
+from detectors.incidents import (
+    Incident,
+    IncidentEvent,
+    IncidentTracker,
+    InsideMonitor,
+    OfflineAdvisor,
+    ResponseImpact,
+    ResponseMonitor,
+)
 from detectors.terms import top_terms
 from detectors.tone import ToneDetector
 from detectors.volume import VolumeDetector
@@ -43,7 +52,9 @@ __all__ = [
     "BrandState",
     "DetectionSettings",
     "Evidence",
+    "Expectation",
     "LevelChange",
+    "MinuteRecord",
     "Signal",
     "StateUpdate",
 ]
@@ -66,6 +77,10 @@ class DetectionSettings:
         Closed bins whose samples and authors explain an alert.
     fusion
         Thresholds of the level rules.
+    resolve_after_ms
+        Calm time (below alert) after which an incident is resolved.
+    response_window_ms
+        Windows before and after an official response that judge its impact.
     """
 
     bin_ms: int = 60_000
@@ -74,6 +89,8 @@ class DetectionSettings:
     aggressive_above: float = 0.5
     evidence_bins: int = 15
     fusion: LevelFusion = field(default_factory=LevelFusion)
+    resolve_after_ms: int = 60 * 60_000
+    response_window_ms: int = 30 * 60_000
 
     def __post_init__(self) -> None:
         check_positive_int("bin_ms", self.bin_ms)
@@ -132,6 +149,7 @@ class LevelChange:
     signals: tuple[Signal, ...]
     reasons: tuple[Reason, ...]
     evidence: Evidence
+    incident_id: str | None = None
 
     @property
     def alert_id(self) -> str:
@@ -140,15 +158,47 @@ class LevelChange:
         return str(uuid.uuid5(ALERT_NAMESPACE, name))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StateUpdate:
-    """What one update did: mentions accepted and late, bins closed, level changes."""
+    """What one update did.
+
+    Mentions accepted and late, bins closed, level changes, incident events, and
+    the closed bins themselves (start, sums as in :data:`detectors.bins.FIELDS`,
+    the level after each, and top terms of the bins closed at level 1 or more
+    or during an incident): the brand's minute-by-minute record.
+    """
 
     accepted: int
     late: int
     closed_bins: int
     changes: list[LevelChange]
+    events: list[IncidentEvent] = field(default_factory=list)
+    minutes: list[MinuteRecord] = field(default_factory=list)
 
+
+@dataclass(frozen=True, slots=True)
+class MinuteRecord:
+    """One closed bin of the brand, as the record keeps it."""
+
+    start_ms: int
+    values: list[float]
+    level: int
+    incident_id: str | None
+    top_terms: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Expectation:
+    """A declared window in which a positive spike is expected (a campaign, a launch)."""
+
+    from_ms: int
+    to_ms: int
+    kind: str
+
+
+#: An official post up to this long after an incident's resolution still answers it
+#: (apologies often come the next morning, after a quiet night).
+_RESPONSE_AFTER_MS: Final = 24 * 3_600_000
 
 _KIND_NAMES: Final = ("public", "employee", "official", "media", "unknown")
 
@@ -205,6 +255,11 @@ class BrandState:
         self.tone = ToneDetector()
         self.evolution = EvolutionDetector(bin_ms=s.bin_ms)
         self.fusion = s.fusion.clone()
+        self.incidents = IncidentTracker(resolve_after_ms=s.resolve_after_ms)
+        self.responses = ResponseMonitor(bin_ms=s.bin_ms, window_ms=s.response_window_ms)
+        self.inside = InsideMonitor()
+        self.offline = OfflineAdvisor()
+        self.expectations: list[Expectation] = []
         # (start, sums) of the last closed bins: the evidence window
         self.recent: deque[tuple[int, list[float]]] = deque(maxlen=s.evidence_bins)
         # The brand's own name says nothing about the crisis: keep it out of top terms.
@@ -283,35 +338,59 @@ class BrandState:
         )
 
     # -- updates ---------------------------------------------------------------
+    def expect(self, expectation: Expectation) -> None:
+        """Declare a window in which a positive spike raises no alert (keeps the last 20)."""
+        if expectation not in self.expectations:
+            self.expectations.append(expectation)
+            del self.expectations[:-20]
+
+    def acknowledge(self, incident: str, *, by: str, note: str, at_ms: int) -> IncidentEvent | None:
+        """Record that someone took an incident in hand."""
+        return self.incidents.acknowledge(incident, by=by, note=note, at_ms=at_ms)
+
     def update(self, batch: MentionBatch) -> StateUpdate:
         """Add the brand's mentions (arrival order); return what changed."""
-        accepted = late = closed = 0
-        changes: list[LevelChange] = []
+        out = StateUpdate(0, 0, 0, [])
         bins = self.bins
         for lo, hi in bins.chunks(batch):
-            jump = bins.advance(watermark_ms=int(batch.ts_ms[lo]))
-            changes += self._run(jump.closed_start_ms, jump.closed_values)
-            closed += jump.n_closed
-            result = bins.update(batch if hi - lo == len(batch) else batch.slice(lo, hi))
-            changes += self._run(result.closed_start_ms, result.closed_values)
-            accepted += result.accepted
-            late += result.late
-            closed += result.n_closed
-        return StateUpdate(accepted, late, closed, changes)
+            part = batch if hi - lo == len(batch) else batch.slice(lo, hi)
+            self._note_people(part)
+            jump = bins.advance(watermark_ms=int(part.ts_ms[0]))
+            self._run(jump.closed_start_ms, jump.closed_values, out)
+            result = bins.update(part)
+            self._run(result.closed_start_ms, result.closed_values, out)
+            out.accepted += result.accepted
+            out.late += result.late
+        return out
 
     def advance(self, *, watermark_ms: int) -> StateUpdate:
         """Move event time forward without mentions (the brand went quiet)."""
+        out = StateUpdate(0, 0, 0, [])
         result = self.bins.advance(watermark_ms=watermark_ms)
-        changes = self._run(result.closed_start_ms, result.closed_values)
-        return StateUpdate(0, 0, result.n_closed, changes)
+        self._run(result.closed_start_ms, result.closed_values, out)
+        return out
+
+    def _note_people(self, batch: MentionBatch) -> None:
+        """Official posts are responses; employee posts are kept as evidence."""
+        kind = batch.kind
+        for i in np.flatnonzero(kind == KIND_CODES["official"]).tolist():
+            self.responses.add_response(
+                response_ms=int(batch.ts_ms[i]), mention_id=batch.ids[i], text=batch.texts[i]
+            )
+        for i in np.flatnonzero(kind == KIND_CODES["employee"]).tolist():
+            self.inside.add_post(ts_ms=int(batch.ts_ms[i]), mention_id=batch.ids[i])
+
+    def _expected(self, end_ms: int) -> bool:
+        return any(e.from_ms < end_ms <= e.to_ms for e in self.expectations)
 
     def _run(
-        self, starts: npt.NDArray[np.int64], values: npt.NDArray[np.float64]
-    ) -> list[LevelChange]:
-        changes: list[LevelChange] = []
+        self, starts: npt.NDArray[np.int64], values: npt.NDArray[np.float64], out: StateUpdate
+    ) -> None:
         volume, tone, evolution, fusion = self.volume, self.tone, self.evolution, self.fusion
+        incidents, responses, inside = self.incidents, self.responses, self.inside
         bin_ms = self.settings.bin_ms
         recent = self.recent
+        expectations = self.expectations
         for start, row in zip(starts.tolist(), values.tolist(), strict=True):
             end = start + bin_ms
             count = row[COUNT]
@@ -325,12 +404,122 @@ class BrandState:
                 aggressive=tone.aggressive.score,
                 growth=evolution.volume.per_hour,
             )
-            fusion.update(scores, end_ms=end)
+            fusion.update(scores, end_ms=end, expected=bool(expectations) and self._expected(end))
             self._last_count, self._last_scores = count, scores
             recent.append((start, row))
+            level = fusion.level
+            if fusion.changed or incidents.current is not None:
+                out.events += incidents.update(
+                    self.brand, level=level, previous_level=fusion.previous_level, end_ms=end
+                )
+            impacts = responses.update(
+                end_ms=end,
+                count=count,
+                negative=row[NEGATIVE],
+                aggressive=row[AGGRESSIVE],
+                employee=row[EMPLOYEE],
+                expected=volume.expected,
+            )
+            inside.update(employee=row[EMPLOYEE], end_ms=end)
+            if impacts:
+                out.events += self._impacts(impacts, end)
+            current = incidents.current
+            if current is not None:
+                out.events += self._watch_incident(current, end)
             if fusion.changed:
-                changes.append(self._change(start, end))
-        return changes
+                out.changes.append(self._change(start, end))
+            incident = current.id if current is not None else None
+            terms: tuple[str, ...] = ()
+            if count and (level or incident):
+                terms = tuple(
+                    self._terms(self.bins.samples(start_ms=start, end_ms=end), [(start, row)])
+                )
+            out.minutes.append(MinuteRecord(start, row, level, incident, terms[:5]))
+            out.closed_bins += 1
+
+    def _incident_at(self, t_ms: int) -> Incident | None:
+        """The incident a response at ``t_ms`` answers: open then, or resolved within a day."""
+        tracker = self.incidents
+        for inc in reversed([*tracker.past, *([tracker.current] if tracker.current else [])]):
+            if inc.opened_ms <= t_ms and (
+                inc.resolved_ms is None or t_ms <= inc.resolved_ms + _RESPONSE_AFTER_MS
+            ):
+                return inc
+        return None
+
+    def _impacts(self, impacts: list[ResponseImpact], end: int) -> list[IncidentEvent]:
+        events = []
+        for impact in impacts:
+            inc = self._incident_at(impact.response_ms)
+            if inc is None:  # official posts outside incidents are ordinary communication
+                continue
+            inc.responses += 1
+            events.append(
+                IncidentEvent(
+                    type="response_impact",
+                    incident_id=inc.id,
+                    brand=self.brand,
+                    event_time_ms=end,
+                    level=self.fusion.level,
+                    previous_level=self.fusion.level,
+                    details={"key": impact.response_id, "response": impact},
+                )
+            )
+        return events
+
+    def _watch_incident(self, inc: Incident, end: int) -> list[IncidentEvent]:
+        events = []
+        window = self.settings.response_window_ms
+        if not inc.inside_flagged and self.inside.rising(end_ms=end):
+            inc.inside_flagged = True
+            c, _, _, e = self.responses.recent_sums(end_ms=end, window_ms=window)
+            events.append(
+                self._incident_event(
+                    inc,
+                    "inside_rising",
+                    end,
+                    employee_posts=self.inside.recent_posts(),
+                    expected_posts=round(self.inside.expected_posts(), 2),
+                    employee_share=round(e / c, 4) if c else 0.0,
+                    employee_mention_ids=[
+                        i for t, i in self.inside.ids if t >= inc.opened_ms - window
+                    ][-10:],
+                )
+            )
+        if not inc.offline_flagged and inc.responses:
+            c, _, a, _ = self.responses.recent_sums(end_ms=end, window_ms=window)
+            share = a / c if c else 0.0
+            concentration = 0.0
+            if share >= self.offline.aggressive_share:
+                top = self.bins.top_authors(
+                    start_ms=end - window, end_ms=end, k=self.offline.top_authors
+                )
+                concentration = sum(t.count for t in top) / c if c else 0.0
+            reasons = self.offline.check(
+                responses=inc.responses,
+                aggressive_share=share,
+                concentration=min(1.0, concentration),
+                end_ms=end,
+            )
+            if reasons:
+                inc.offline_flagged = True
+                events.append(
+                    self._incident_event(inc, "offline_recommended", end, reasons=reasons)
+                )
+        return events
+
+    def _incident_event(
+        self, inc: Incident, kind: str, end: int, **details: object
+    ) -> IncidentEvent:
+        return IncidentEvent(
+            type=kind,  # type: ignore[arg-type]
+            incident_id=inc.id,
+            brand=self.brand,
+            event_time_ms=end,
+            level=self.fusion.level,
+            previous_level=self.fusion.level,
+            details=details,
+        )
 
     # -- explanations ----------------------------------------------------------
     def _change(self, start: int, end: int) -> LevelChange:
@@ -343,6 +532,7 @@ class BrandState:
             signals=self.signals,
             reasons=self.fusion.reasons,
             evidence=self._evidence(end),
+            incident_id=self.incidents.current.id if self.incidents.current else None,
         )
 
     def _terms(self, samples: list[Sample], window: list[tuple[int, list[float]]]) -> list[str]:

@@ -22,14 +22,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable, MutableMapping
+from collections.abc import MutableMapping, Sequence
 from typing import Any, cast
 
 import aiokafka
 import faust
 from aiokafka.structs import TopicPartition
 
-from streams.processor import BrandRecord, DeadLetter, Message, PendingAlert, Processor
+from streams.processor import BrandRecord, DeadLetter, Message, PendingMessage, Processor
 from streams.settings import Settings
 from streams.tansu import true_end_offsets
 
@@ -64,12 +64,16 @@ class DetectionAgent:
         processor: Processor,
         table: Any,
         alerts_topic: faust.TopicT,
+        incidents_topic: faust.TopicT,
+        minutes_topic: faust.TopicT,
         deadletter_topic: faust.TopicT,
     ) -> None:
         self.settings = settings
         self.processor = processor
         self.table = table
         self.alerts_topic = alerts_topic
+        self.incidents_topic = incidents_topic
+        self.minutes_topic = minutes_topic
         self.deadletter_topic = deadletter_topic
         self.batches = 0
 
@@ -98,11 +102,15 @@ class DetectionAgent:
                 for e in events
             ]
             out = self.processor.process(messages)
+            if out.minutes:
+                # The record goes out before the state that produced it is durable: after a
+                # crash it may come twice (same brand and minute), never be missing.
+                await self._send_all(self.minutes_topic, out.minutes)
             written = {brand: self._put(brand, p) for brand, p in out.dirty.items()}
-            if out.alerts:
-                brands = list(dict.fromkeys(brand for brand, _ in out.alerts))
+            if out.pending:
+                brands = list(dict.fromkeys(brand for brand, _ in out.pending))
                 await asyncio.gather(*(written[b] for b in brands))
-                await self._deliver([a for _, a in out.alerts])
+                await self._deliver([m for _, m in out.pending])
                 for brand in brands:
                     self.records[brand].outbox.clear()
                     self._put(brand, out.dirty[brand])
@@ -131,16 +139,34 @@ class DetectionAgent:
         fut: asyncio.Future[Any] = self.table.send_changelog(partition, brand, record)
         return fut
 
-    async def _deliver(self, alerts: Iterable[PendingAlert]) -> None:
-        """Send alerts and wait until the broker has them all."""
-        futures = [
-            await self.alerts_topic.send(key=a.key, value=a.value, headers=a.headers, force=True)
-            for a in alerts
-        ]
+    async def _send_all(self, topic: faust.TopicT, messages: list[tuple[bytes, bytes]]) -> None:
+        futures = [await topic.send(key=k, value=v, force=True) for k, v in messages]
         await asyncio.gather(*futures)
-        counters = self.processor.metrics.alerts
-        for a in alerts:
-            counters[a.level].inc()
+
+    async def _deliver(self, messages: Sequence[PendingMessage]) -> None:
+        """Send alerts and incident events and wait until the broker has them all."""
+        futures = []
+        for m in messages:
+            topic = self.alerts_topic if m.kind == "alert" else self.incidents_topic
+            futures.append(
+                await topic.send(key=m.key, value=m.value, headers=m.headers, force=True)
+            )
+        await asyncio.gather(*futures)
+        metrics = self.processor.metrics
+        for m in messages:
+            if m.kind == "alert":
+                metrics.alerts[m.level].inc()
+            else:
+                metrics.incident_events.inc()
+
+    def unacknowledged(self) -> dict[int, int]:
+        """Open incidents without acknowledgement, by current level (read at scrape time)."""
+        counts: dict[int, int] = {}
+        for record in list(self.records.values()):
+            inc = record.state.incidents.current
+            if inc is not None and not inc.acknowledged:
+                counts[inc.level] = counts.get(inc.level, 0) + 1
+        return counts
 
     def consumer_lag(self) -> dict[int, int]:
         """Messages of the mentions topic not yet committed, per partition this worker owns."""
@@ -181,9 +207,10 @@ class DetectionAgent:
                 self.processor.watermarks[brand] = wm
         if not waiting:
             return
-        delivered = await self._delivered_ids()
+        delivered = await self._delivered_ids(self.settings.alerts_topic)
+        delivered |= await self._delivered_ids(self.settings.incidents_topic)
         for brand, record in waiting.items():
-            missing = [a for a in record.outbox if a.alert_id not in delivered]
+            missing = [a for a in record.outbox if a.message_id not in delivered]
             log.info(
                 "brand %s: %d alerts pending after recovery, %d not on the alerts topic",
                 brand,
@@ -193,13 +220,12 @@ class DetectionAgent:
             if missing:
                 await self._deliver(missing)
             record.outbox.clear()
-            partition = max(record.offsets, key=lambda p: record.offsets[p], default=0)
-            await self._put(brand, partition)
+            partitions = [p for (t, p) in record.offsets if t == self.settings.mentions_topic]
+            await self._put(brand, partitions[0] if partitions else 0)
 
-    async def _delivered_ids(self) -> set[str]:
-        """Alert ids among the newest messages of every alerts partition."""
+    async def _delivered_ids(self, topic: str) -> set[str]:
+        """CloudEvents ids among the newest messages of every partition of ``topic``."""
         servers = self.settings.bootstrap_servers
-        topic = self.settings.alerts_topic
         consumer = aiokafka.AIOKafkaConsumer(
             bootstrap_servers=servers, enable_auto_commit=False, group_id=None
         )

@@ -96,6 +96,9 @@ class Alert(msgspec.Struct, frozen=True):
     signals: list[AlertSignal]
     reasons: list[AlertReason]
     evidence: AlertEvidence
+    incident_id: Annotated[
+        str | None, msgspec.Meta(description="The incident this level belongs to, if any.")
+    ] = None
 
 
 def rfc3339(ms: int) -> str:
@@ -157,6 +160,7 @@ def alert_from_change(change: LevelChange, *, emitted_at_ms: int) -> Alert:
             ],
             sample_mention_ids=list(ev.sample_ids),
         ),
+        incident_id=change.incident_id,
     )
 
 

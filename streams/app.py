@@ -71,12 +71,25 @@ def build_worker(settings: Settings, *, registry: CollectorRegistry | None = Non
     )
     mentions = app.topic(
         settings.mentions_topic,
+        settings.commands_topic,
         key_serializer="raw",
         value_serializer="raw",
         partitions=settings.partitions,
     )
     alerts = app.topic(
         settings.alerts_topic,
+        key_serializer="raw",
+        value_serializer="raw",
+        partitions=settings.partitions,
+    )
+    incidents = app.topic(
+        settings.incidents_topic,
+        key_serializer="raw",
+        value_serializer="raw",
+        partitions=settings.partitions,
+    )
+    minutes = app.topic(
+        settings.minutes_topic,
         key_serializer="raw",
         value_serializer="raw",
         partitions=settings.partitions,
@@ -114,16 +127,20 @@ def build_worker(settings: Settings, *, registry: CollectorRegistry | None = Non
         metrics=metrics,
         detection=settings.detection(),
         source=f"tocsin://{settings.app_id}/{socket.gethostname()}",
+        commands_topic=settings.commands_topic,
     )
     agent = DetectionAgent(
         settings=settings,
         processor=processor,
         table=table,
         alerts_topic=alerts,
+        incidents_topic=incidents,
+        minutes_topic=minutes,
         deadletter_topic=deadletter,
     )
     app.agent(mentions, name="detect")(agent.run)
     table.on_recover(agent.on_recover)
     metrics.watch_watermarks(lambda: processor.watermarks)
     metrics.watch_consumer_lag(agent.consumer_lag)
+    metrics.watch_incidents(agent.unacknowledged)
     return Worker(app=app, agent=agent, metrics=metrics, registry=registry)

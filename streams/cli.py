@@ -190,6 +190,58 @@ def _cmd_drill_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_ack(args: argparse.Namespace) -> int:
+    from streams.commands import AckCommand, new_command_id, now_ms, send_command
+
+    command = AckCommand(
+        command_id=new_command_id(),
+        incident_id=args.incident,
+        by=args.by,
+        note=args.note or "",
+        at=now_ms(),
+    )
+    try:
+        send_command(_settings(args), command)
+    except ValueError as exc:
+        raise SystemExit(f"tocsin: {exc}") from None
+    print(f"acknowledgement of {args.incident} by {args.by} sent")
+    return 0
+
+
+def _parse_time(text: str) -> int:
+    from datetime import UTC, datetime
+
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise SystemExit(f"tocsin: {text!r} is not an ISO 8601 date-time") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return int(when.timestamp() * 1000)
+
+
+def _cmd_expect(args: argparse.Namespace) -> int:
+    from streams.commands import ExpectCommand, new_command_id, now_ms, send_command
+
+    start, end = _parse_time(args.from_), _parse_time(args.to)
+    if end <= start:
+        raise SystemExit("tocsin: --to must be after --from")
+    send_command(
+        _settings(args),
+        ExpectCommand(
+            command_id=new_command_id(),
+            brand=args.brand,
+            from_ms=start,
+            to_ms=end,
+            kind=args.kind,
+            at=now_ms(),
+            note=args.note or "",
+        ),
+    )
+    print(f"{args.kind} of {args.brand} expected from {args.from_} to {args.to}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``tocsin``."""
     parser = argparse.ArgumentParser(
@@ -230,8 +282,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_tail)
 
+    p = sub.add_parser("ack", help="acknowledge an incident (its later events carry it)")
+    p.add_argument("incident", metavar="INCIDENT", help="incident id, INC-<yyyymmddThhmm>-<brand>")
+    p.add_argument("--by", required=True, help="who takes it in hand")
+    p.add_argument("--note", default=None)
+    p.set_defaults(func=_cmd_ack)
+
+    p = sub.add_parser("expect", help="declare a window where a positive spike is expected")
+    p.add_argument("brand", metavar="BRAND")
+    p.add_argument("--from", dest="from_", required=True, metavar="DATETIME")
+    p.add_argument("--to", required=True, metavar="DATETIME")
+    p.add_argument("--kind", required=True, choices=["campaign", "launch", "announcement"])
+    p.add_argument("--note", default=None)
+    p.set_defaults(func=_cmd_expect)
+
     p = sub.add_parser("schema", help="print a message format's JSON Schema")
-    p.add_argument("name", choices=["mention", "alert"])
+    p.add_argument("name", choices=["mention", "alert", "incident", "brand-minutes", "command"])
     p.set_defaults(func=_cmd_schema)
 
     drill = sub.add_parser("drill", help="crisis drills: list, export, run").add_subparsers(

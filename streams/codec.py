@@ -39,6 +39,7 @@ Reason = Literal[
     "too_large",
     "key_mismatch",
     "empty_batch",
+    "bad_command",
 ]
 #: Every reason a mention can be refused for.
 REASONS: Final[tuple[Reason, ...]] = get_args(Reason)

@@ -97,6 +97,24 @@ class _ConsumerLagCollector(Collector):
         yield family
 
 
+class _UnacknowledgedCollector(Collector):
+    """``tocsin_incidents_unacknowledged{level}``: open incidents nobody acknowledged."""
+
+    def __init__(self, counts: Callable[[], Mapping[int, int]]) -> None:
+        self._counts = counts
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = GaugeMetricFamily(
+            "tocsin_incidents_unacknowledged",
+            "Open incidents of this worker's brands that nobody acknowledged, by current level.",
+            labels=["level"],
+        )
+        counts = self._counts()
+        for level in range(4):
+            family.add_metric([str(level)], counts.get(level, 0))
+        yield family
+
+
 class Metrics:
     """Every metric of a worker, registered on ``registry``.
 
@@ -189,6 +207,11 @@ class Metrics:
             "Kafka messages consumed from the mentions topic.",
             registry=registry,
         )
+        self.incident_events = Counter(
+            "tocsin_incident_events",
+            "Incident lifecycle events published (opened, escalated, acknowledged, ...).",
+            registry=registry,
+        )
         self.assigned = Gauge(
             "tocsin_assigned_partitions",
             "Partitions of the mentions topic this worker processes (set after each rebalance).",
@@ -256,6 +279,10 @@ class Metrics:
         self._negative_share.remove(brand)
         for signal in SIGNALS:
             self._score.remove(brand, signal)
+
+    def watch_incidents(self, unacknowledged: Callable[[], Mapping[int, int]]) -> None:
+        """Export open incidents without acknowledgement by level, computed at scrape time."""
+        self.registry.register(_UnacknowledgedCollector(unacknowledged))
 
     def watch_consumer_lag(self, lag: Callable[[], Mapping[int, int]]) -> None:
         """Export the consumer lag ``lag()`` returns (partition -> messages), at scrape time."""

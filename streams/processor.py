@@ -26,15 +26,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import msgspec
 
 from detectors.batch import MentionBatch
+from detectors.incidents import IncidentEvent
 from detectors.lexicon import ToneScorer
-from detectors.state import BrandState, DetectionSettings
+from detectors.state import BrandState, DetectionSettings, Expectation
 from streams.alerts import alert_from_change, cloudevent_headers
 from streams.codec import MentionDecoder, Reject
 from streams.columns import to_batch
+from streams.commands import ExpectCommand, brand_of_incident, decode_command
+from streams.incidents import incident_headers, incident_message, minutes_message
 from streams.mention import Mention
 from streams.metrics import Metrics
 
@@ -43,7 +47,7 @@ __all__ = [
     "DeadLetter",
     "Message",
     "Output",
-    "PendingAlert",
+    "PendingMessage",
     "Processor",
     "deadletter_headers",
 ]
@@ -62,10 +66,11 @@ class Message:
 
 
 @dataclass(frozen=True, slots=True)
-class PendingAlert:
-    """An alert ready to send: its id, and the Kafka key, value and headers."""
+class PendingMessage:
+    """An alert or incident event ready to send: its id, and the Kafka key, value, headers."""
 
-    alert_id: str
+    kind: Literal["alert", "incident"]
+    message_id: str
     level: int
     key: bytes
     value: bytes
@@ -74,11 +79,14 @@ class PendingAlert:
 
 @dataclass(slots=True)
 class BrandRecord:
-    """The table value of a brand: its detection state and delivery bookkeeping."""
+    """The table value of a brand: its detection state and delivery bookkeeping.
+
+    ``offsets`` maps (topic, partition) to the last offset applied.
+    """
 
     state: BrandState
-    offsets: dict[int, int] = field(default_factory=dict)
-    outbox: list[PendingAlert] = field(default_factory=list)
+    offsets: dict[tuple[str, int], int] = field(default_factory=dict)
+    outbox: list[PendingMessage] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +104,8 @@ class Output:
     """What :meth:`Processor.process` asks its caller to write and send."""
 
     dirty: dict[str, int] = field(default_factory=dict)  # brand -> partition of its record
-    alerts: list[tuple[str, PendingAlert]] = field(default_factory=list)
+    pending: list[tuple[str, PendingMessage]] = field(default_factory=list)
+    minutes: list[tuple[bytes, bytes]] = field(default_factory=list)  # key, value
     deadletters: list[DeadLetter] = field(default_factory=list)
     mentions: int = 0
     late: int = 0
@@ -132,6 +141,8 @@ class Processor:
         Detection settings for brands seen for the first time.
     source
         CloudEvents ``source`` of the alerts (the worker's identity).
+    commands_topic
+        Messages of this topic are commands (acknowledgements, expectations).
     clock_ms
         Wall clock, for ``emitted_at`` and latency (replaceable in tests).
     """
@@ -145,9 +156,11 @@ class Processor:
         metrics: Metrics,
         detection: DetectionSettings,
         source: str,
+        commands_topic: str = "tocsin-commands",
         clock_ms: Callable[[], int] = lambda: int(time.time() * 1000),
     ) -> None:
         self.records = records
+        self.commands_topic = commands_topic
         self.decoder = decoder
         self.scorer = scorer
         self.metrics = metrics
@@ -164,7 +177,11 @@ class Processor:
         decode = self.decoder.decode
         groups: dict[str, list[tuple[Message, list[Mention]]]] = {}
         truncated = 0
+        commands: list[Message] = []
         for msg in messages:
+            if msg.topic == self.commands_topic:
+                commands.append(msg)
+                continue
             decoded = decode(msg.key, msg.value, record_ts_ms=msg.timestamp_ms)
             truncated += decoded.truncated
             for reject in decoded.rejects:
@@ -180,6 +197,8 @@ class Processor:
         metrics.messages.inc(len(messages))
         for brand, items in groups.items():
             self._apply(brand, items, out)
+        for msg in commands:
+            self._command(msg, out)
         if out.late:
             metrics.late.inc(out.late)
         if out.duplicates:
@@ -190,21 +209,25 @@ class Processor:
         metrics.brands.set(len(self.records))
         return out
 
-    def _apply(self, brand: str, items: list[tuple[Message, list[Mention]]], out: Output) -> None:
+    def _record(self, brand: str) -> BrandRecord:
         record = self.records.get(brand)
         if record is None:
             record = BrandRecord(BrandState(brand=brand, settings=self.detection))
             self.records[brand] = record
+        return record
+
+    def _apply(self, brand: str, items: list[tuple[Message, list[Mention]]], out: Output) -> None:
+        record = self._record(brand)
         offsets = record.offsets
         fresh: list[Mention] = []
         partition = items[-1][0].partition
         for msg, mentions in items:
-            done = offsets.get(msg.partition, -1)
-            if msg.offset <= done:
+            tp = (msg.topic, msg.partition)
+            if msg.offset <= offsets.get(tp, -1):
                 out.duplicates += len(mentions)
                 continue
             fresh.extend(mentions)
-            offsets[msg.partition] = msg.offset
+            offsets[tp] = msg.offset
             partition = msg.partition
         if not fresh:
             return
@@ -231,17 +254,84 @@ class Processor:
             growth=state.evolution.volume.score,
             negative_share=state.tone.negative.share,
         )
-        if update.changes:
-            now = self.clock_ms()
-            key = brand.encode()
-            for change in update.changes:
-                alert = alert_from_change(change, emitted_at_ms=now)
-                pending = PendingAlert(
-                    alert_id=alert.alert_id,
+        now = self.clock_ms()
+        key = brand.encode()
+        for change in update.changes:
+            alert = alert_from_change(change, emitted_at_ms=now)
+            self._queue(
+                record,
+                brand,
+                out,
+                PendingMessage(
+                    kind="alert",
+                    message_id=alert.alert_id,
                     level=alert.level,
                     key=key,
                     value=self._encode.encode(alert),
                     headers=cloudevent_headers(alert, source=self.source),
-                )
-                record.outbox.append(pending)
-                out.alerts.append((brand, pending))
+                ),
+            )
+        self._queue_events(record, brand, update.events, out, now)
+        if update.minutes:
+            record_msg = minutes_message(brand, state.settings.bin_ms, update.minutes)
+            out.minutes.append((key, self._encode.encode(record_msg)))
+
+    def _queue(self, record: BrandRecord, brand: str, out: Output, message: PendingMessage) -> None:
+        record.outbox.append(message)
+        out.pending.append((brand, message))
+
+    def _queue_events(
+        self,
+        record: BrandRecord,
+        brand: str,
+        events: list[IncidentEvent],
+        out: Output,
+        now: int,
+    ) -> None:
+        tracker = record.state.incidents
+        for event in events:
+            message = incident_message(event, tracker.find(event.incident_id), emitted_at_ms=now)
+            self._queue(
+                record,
+                brand,
+                out,
+                PendingMessage(
+                    kind="incident",
+                    message_id=message.event_id,
+                    level=message.level,
+                    key=brand.encode(),
+                    value=self._encode.encode(message),
+                    headers=incident_headers(message, source=self.source),
+                ),
+            )
+
+    def _command(self, msg: Message, out: Output) -> None:
+        """Apply an acknowledgement or an expectation; refuse anything else to dead letters."""
+        try:
+            command = decode_command(msg.value or b"")
+            brand = (
+                command.brand
+                if isinstance(command, ExpectCommand)
+                else brand_of_incident(command.incident_id)
+            )
+        except (msgspec.DecodeError, msgspec.ValidationError, ValueError) as exc:
+            reject = Reject("bad_command", str(exc), type(exc).__qualname__, msg.value or b"", None)
+            out.deadletters.append(
+                DeadLetter(msg.key, reject.raw, deadletter_headers(msg, reject), reject.reason)
+            )
+            self.metrics.invalid["bad_command"].inc()
+            return
+        record = self._record(brand)
+        tp = (msg.topic, msg.partition)
+        if msg.offset <= record.offsets.get(tp, -1):
+            return
+        record.offsets[tp] = msg.offset
+        out.dirty[brand] = msg.partition
+        if isinstance(command, ExpectCommand):
+            record.state.expect(Expectation(command.from_ms, command.to_ms, command.kind))
+            return
+        event = record.state.acknowledge(
+            command.incident_id, by=command.by, note=command.note, at_ms=command.at
+        )
+        if event is not None:
+            self._queue_events(record, brand, [event], out, self.clock_ms())

@@ -78,6 +78,9 @@ class Settings:
     mentions_topic: str = "mentions"
     alerts_topic: str = "alerts"
     deadletter_topic: str = "mentions-deadletter"
+    incidents_topic: str = "incidents"
+    minutes_topic: str = "brand-minutes"
+    commands_topic: str = "tocsin-commands"
     partitions: int = 4
     replication_factor: int = 1
 
@@ -98,6 +101,8 @@ class Settings:
     fusion_min_watch_ms: int = 10 * 60_000
     fusion_min_alert_ms: int = 15 * 60_000
     fusion_min_crisis_ms: int = 30 * 60_000
+    resolve_after_ms: int = 60 * 60_000
+    response_window_ms: int = 30 * 60_000
 
     max_text_chars: int = 4_000
     max_future_ms: int = 3_600_000
@@ -152,6 +157,8 @@ class Settings:
             negative_below=self.negative_below,
             aggressive_above=self.aggressive_above,
             evidence_bins=self.evidence_bins,
+            resolve_after_ms=self.resolve_after_ms,
+            response_window_ms=self.response_window_ms,
             fusion=LevelFusion(
                 onset_score=self.fusion_onset_score,
                 watch_elevation=self.fusion_watch_elevation,

@@ -47,6 +47,10 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
             settings.mentions_topic, n, rf, 7 * _DAY_MS, "incoming mentions (key = brand)", size
         ),
         TopicSpec(settings.alerts_topic, n, rf, 90 * _DAY_MS, "crisis-level changes", size),
+        TopicSpec(settings.incidents_topic, n, rf, 365 * _DAY_MS, "incident lifecycle", size),
+        TopicSpec(settings.minutes_topic, n, rf, 90 * _DAY_MS, "per-brand minute record", size),
+        # Same partition count as mentions: a brand's commands reach its worker.
+        TopicSpec(settings.commands_topic, n, rf, 30 * _DAY_MS, "acks and expectations", size),
         # Room for a refused message of the largest size plus its headers.
         TopicSpec(
             settings.deadletter_topic, n, rf, 30 * _DAY_MS, "refused input, unchanged", 2 * size

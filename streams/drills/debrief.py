@@ -11,8 +11,9 @@ Rules
     deserves alert or crisis (``min_level >= 2``) is *detected* when the peak
     reaches 2; its *delay* is from onset to the first alert at or above the
     deserved level (and, separately, at or above 2). An event that deserves at
-    most watch (a campaign, spam) is *wrongly raised* when the peak passes its
-    deserved level and reaches 2. A *false alarm* is a rise to 2 or more outside
+    most watch (a campaign, spam) is *wrongly raised* when, in its window, the
+    level rises to 2 or more outside any crisis of the same brand (from that
+    crisis' onset to ``after_ms`` past its end). A *false alarm* is a rise to 2 or more outside
     every window of the brand's events. Calm time is the brand's time outside
     those windows.
 """
@@ -140,6 +141,10 @@ def debrief(
     for c in sorted(changes, key=lambda c: c.event_time_ms):
         by_brand.setdefault(c.brand, []).append(c)
     windows: dict[str, list[tuple[int, int]]] = {b: [] for b in by_brand}
+    crisis_spans: dict[str, list[tuple[int, int]]] = {}
+    for ev in events:
+        if ev.min_level >= 2:
+            crisis_spans.setdefault(ev.brand, []).append((ev.onset_ms, ev.end_ms + after_ms))
     outcomes = []
     for ev in events:
         lo, hi = ev.onset_ms - before_ms, ev.end_ms + after_ms
@@ -150,12 +155,23 @@ def debrief(
         first_deserved = next((c for c in inside if c.level >= max(ev.level, 2)), None)
         first_alert = next((c for c in inside if c.level >= 2), None)
         crisis = ev.min_level >= 2
+        # A rise to alert inside a positive event's window, not explained by a crisis
+        # of the same brand overlapping it, is the positive event wrongly raised.
+        unexplained = [
+            c
+            for c in inside
+            if c.level >= 2
+            and c.level > ev.level
+            and not any(
+                lo2 <= c.event_time_ms <= hi2 for lo2, hi2 in crisis_spans.get(ev.brand, [])
+            )
+        ]
         outcomes.append(
             EventOutcome(
                 event=ev,
                 peak_level=peak,
                 detected=(peak >= 2) if crisis else None,
-                wrongly_raised=(not crisis) and peak >= 2 and peak > ev.level,
+                wrongly_raised=(not crisis) and bool(unexplained),
                 delay_min=None
                 if first_deserved is None or not crisis
                 else (first_deserved.event_time_ms - ev.onset_ms) / 60_000,

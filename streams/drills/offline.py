@@ -31,6 +31,7 @@ class OfflineRun:
 
     changes: list[LevelChange]
     alerts: list[dict[str, Any]]
+    incident_events: list[dict[str, Any]]
     mentions: int
     late: int
     invalid: int
@@ -91,15 +92,19 @@ def run_offline(
     )
     decode = msgspec.json.Decoder()
     alerts: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
     n = late = invalid = 0
     for messages in frame(mentions):
         out = processor.process(messages)
         n += out.mentions
         late += out.late
         invalid += len(out.deadletters)
-        for _, pending in out.alerts:
-            alerts.append(decode.decode(pending.value))
-        for brand in {b for b, _ in out.alerts}:
+        for _, pending in out.pending:
+            if pending.kind == "alert":
+                alerts.append(decode.decode(pending.value))
+            else:
+                events.append(decode.decode(pending.value))
+        for brand in {b for b, _ in out.pending}:
             records[brand].outbox.clear()
     changes = [LevelChange.from_alert(a) for a in alerts]
-    return OfflineRun(changes, alerts, n, late, invalid, records)
+    return OfflineRun(changes, alerts, events, n, late, invalid, records)

@@ -13,13 +13,13 @@ from typing import Any, Final, Literal
 
 import msgspec
 
-__all__ = ["SCHEMA_IDS", "SchemaName", "load_schema", "schema_of"]
+__all__ = ["SCHEMA_IDS", "SCHEMA_NAMES", "SchemaName", "load_schema", "schema_of"]
 
-SchemaName = Literal["mention", "alert"]
+SchemaName = Literal["mention", "alert", "incident", "brand-minutes", "command"]
+SCHEMA_NAMES: Final[tuple[str, ...]] = ("mention", "alert", "incident", "brand-minutes", "command")
 
 SCHEMA_IDS: Final[dict[str, str]] = {
-    "mention": "https://tocsin.dev/schemas/mention-1.json",
-    "alert": "https://tocsin.dev/schemas/alert-1.json",
+    name: f"https://tocsin.dev/schemas/{name}-1.json" for name in SCHEMA_NAMES
 }
 
 
@@ -35,8 +35,24 @@ def schema_of(name: SchemaName) -> dict[str, Any]:
 
         doc = msgspec.json.schema(Alert)
         title = "Tocsin alert (value of a message on the alerts topic, key = brand)"
+    elif name == "incident":
+        from streams.incidents import IncidentMessage
+
+        doc = msgspec.json.schema(IncidentMessage)
+        title = "Tocsin incident event (value on the incidents topic, key = brand)"
+    elif name == "brand-minutes":
+        from streams.incidents import BrandMinutes
+
+        doc = msgspec.json.schema(BrandMinutes)
+        title = "Tocsin minute record of a brand (value on the brand-minutes topic, key = brand)"
+    elif name == "command":
+        from streams.commands import Command
+
+        doc = msgspec.json.schema(Command)
+        title = "Tocsin command (value on the commands topic, key = brand)"
     else:
-        raise ValueError(f"name={name!r} is not valid; valid values: 'mention', 'alert'")
+        listed = ", ".join(repr(n) for n in SCHEMA_NAMES)
+        raise ValueError(f"name={name!r} is not valid; valid values: {listed}")
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_IDS[name],

@@ -51,8 +51,10 @@ def run(records: dict, messages: list[Message], *, take: int) -> list[dict]:
     ids = []
     for i in range(0, len(messages), take):
         out = processor.process(messages[i : i + take])
-        ids += [{**json.loads(a.value), "emitted_at": None} for _, a in out.alerts]
-        for brand in {b for b, _ in out.alerts}:
+        ids += [
+            {**json.loads(a.value), "emitted_at": None} for _, a in out.pending if a.kind == "alert"
+        ]
+        for brand in {b for b, _ in out.pending}:
             records[brand].outbox.clear()
     return ids
 
@@ -107,4 +109,4 @@ def test_invalid_elements_of_a_batch_are_refused_alone() -> None:
     assert reasons["key_mismatch"]["tocsin.errors.partition"] == b"1"
     values = {dl.reason: dl.value for dl in out.deadletters}
     assert json.loads(values["bad_value"])["id"] == "bad"  # the element's own bytes
-    assert records["acme"].offsets == {1: 42}
+    assert records["acme"].offsets == {("mentions", 1): 42}

@@ -9,18 +9,18 @@ import msgspec
 import pytest
 
 from streams.mention import Mention
-from streams.schemas import load_schema, schema_of
+from streams.schemas import SCHEMA_NAMES, load_schema, schema_of
 from tests.synthetic import stream
 
 
-@pytest.mark.parametrize("name", ["mention", "alert"])
+@pytest.mark.parametrize("name", SCHEMA_NAMES)
 def test_committed_schema_equals_generated(name: str) -> None:
     assert load_schema(name) == json.loads(json.dumps(schema_of(name))), (
         f"regenerate with: tocsin schema {name} > streams/schemas/{name}.schema.json"
     )
 
 
-@pytest.mark.parametrize("name", ["mention", "alert"])
+@pytest.mark.parametrize("name", SCHEMA_NAMES)
 def test_schema_is_valid_json_schema(name: str) -> None:
     jsonschema.Draft202012Validator.check_schema(load_schema(name))
 
