@@ -152,7 +152,9 @@ def test_incident_lifecycle_responses_inside_and_expectations(
 
     # the declared launch raises nothing; the scandal inside its window does
     alerts = [json.loads(r.value) for r in read_topic(settings, settings.alerts_topic)]
-    brume = sorted((a for a in alerts if a["brand"] == "atelier-brume"), key=lambda a: a["event_time"])
+    brume = sorted(
+        (a for a in alerts if a["brand"] == "atelier-brume"), key=lambda a: a["event_time"]
+    )
     scandal_onset = {t.id: t for t in ground_truth(load_scenario("campaign-scandal"))}[
         "sexist-line"
     ].onset_ms
