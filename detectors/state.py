@@ -182,6 +182,7 @@ class MinuteRecord:
 
     start_ms: int
     values: list[float]
+    expected: float
     level: int
     incident_id: str | None
     top_terms: tuple[str, ...]
@@ -434,7 +435,9 @@ class BrandState:
                 terms = tuple(
                     self._terms(self.bins.samples(start_ms=start, end_ms=end), [(start, row)])
                 )
-            out.minutes.append(MinuteRecord(start, row, level, incident, terms[:5]))
+            out.minutes.append(
+                MinuteRecord(start, row, volume.expected, level, incident, terms[:5])
+            )
             out.closed_bins += 1
 
     def _incident_at(self, t_ms: int) -> Incident | None:

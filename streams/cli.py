@@ -242,6 +242,33 @@ def _cmd_expect(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_replay(args: argparse.Namespace) -> int:
+    from streams.archive import read_archive, read_topics
+    from streams.replay import replay, summarise, truth_beside
+
+    settings = _settings(args)
+    recorded = None
+    if args.recorded:
+        recorded = summarise(read_archive(args.recorded).incidents)
+    elif args.from_topics:
+        recorded = summarise(read_topics(settings).incidents)
+    replay(args.file, settings, recorded=recorded, truth=truth_beside(args.file), out=sys.stdout)
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from streams.report import report_main
+
+    path = report_main(
+        _settings(args),
+        args.incident,
+        Path(args.out),
+        input_path=Path(args.input) if args.input else None,
+    )
+    print(path)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``tocsin``."""
     parser = argparse.ArgumentParser(
@@ -295,6 +322,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kind", required=True, choices=["campaign", "launch", "announcement"])
     p.add_argument("--note", default=None)
     p.set_defaults(func=_cmd_expect)
+
+    p = sub.add_parser(
+        "replay", help="rerun the detectors over a mentions file, compare the incidents"
+    )
+    p.add_argument("file", metavar="FILE.jsonl", help="mentions (objects or arrays), file order")
+    p.add_argument(
+        "--settings", default=argparse.SUPPRESS, metavar="FILE", help="settings to replay with"
+    )
+    p.add_argument("--recorded", metavar="ARCHIVE", default=None, help="archive of the topics")
+    p.add_argument("--from-topics", action="store_true", help="compare with the incidents topic")
+    p.set_defaults(func=_cmd_replay)
+
+    p = sub.add_parser("report", help="write an incident's HTML report (lessons learnt)")
+    p.add_argument("incident", metavar="INCIDENT")
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--input", default=None, metavar="ARCHIVE", help="read an archive, not topics")
+    p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("schema", help="print a message format's JSON Schema")
     p.add_argument("name", choices=["mention", "alert", "incident", "brand-minutes", "command"])

@@ -188,6 +188,7 @@ class Minute(msgspec.Struct, frozen=True, array_like=True):
 
     start: int  # epoch ms
     mentions: int
+    expected: float  # the brand's normal volume for this minute
     reach: float
     negative: int
     aggressive: int
@@ -219,6 +220,7 @@ def minutes_message(brand: str, bin_ms: int, minutes: list[MinuteRecord]) -> Bra
             Minute(
                 start=m.start_ms,
                 mentions=int(n),
+                expected=round(m.expected, 3),
                 reach=v[REACH],
                 negative=int(v[NEGATIVE]),
                 aggressive=int(v[AGGRESSIVE]),

@@ -32,6 +32,7 @@ class OfflineRun:
     changes: list[LevelChange]
     alerts: list[dict[str, Any]]
     incident_events: list[dict[str, Any]]
+    minutes: list[dict[str, Any]]
     mentions: int
     late: int
     invalid: int
@@ -93,6 +94,7 @@ def run_offline(
     decode = msgspec.json.Decoder()
     alerts: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
+    minutes: list[dict[str, Any]] = []
     n = late = invalid = 0
     for messages in frame(mentions):
         out = processor.process(messages)
@@ -106,5 +108,6 @@ def run_offline(
                 events.append(decode.decode(pending.value))
         for brand in {b for b, _ in out.pending}:
             records[brand].outbox.clear()
+        minutes += [decode.decode(value) for _, value in out.minutes]
     changes = [LevelChange.from_alert(a) for a in alerts]
-    return OfflineRun(changes, alerts, events, n, late, invalid, records)
+    return OfflineRun(changes, alerts, events, minutes, n, late, invalid, records)

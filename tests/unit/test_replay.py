@@ -1,0 +1,62 @@
+"""Replay: other settings over an archived stream, side by side with what was recorded."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from streams.archive import ArchiveLine, read_archive, write_archive
+from streams.drills import export, load_scenario
+from streams.drills.offline import run_offline
+from streams.replay import IncidentSummary, compare, read_mentions, summarise
+
+ROOT = Path(__file__).resolve().parents[2]
+H = 3_600_000
+
+
+def summary(brand: str, opened: int, resolved: int | None) -> IncidentSummary:
+    return IncidentSummary(f"INC-{brand}-{opened}", brand, opened, resolved, 2, False, [])
+
+
+def test_compare_pairs_overlapping_incidents_of_the_same_brand() -> None:
+    replayed = [summary("acme", 10 * H, 12 * H), summary("acme", 30 * H, None)]
+    recorded = [summary("acme", 11 * H, 13 * H), summary("globex", 10 * H, 11 * H)]
+    pairs = compare(replayed, recorded)
+    assert (replayed[0], recorded[0]) in pairs
+    assert (replayed[1], None) in pairs and (None, recorded[1]) in pairs
+
+
+def test_replay_with_stricter_settings_from_an_export(tmp_path: Path) -> None:
+    path = tmp_path / "recall.jsonl"
+    export(load_scenario("product-recall"), path, seed=3)
+    recorded = run_offline(read_mentions(path))
+    archive = tmp_path / "recorded.jsonl"
+    write_archive(
+        archive,
+        (ArchiveLine(topic="incidents", key=e["brand"], value=e) for e in recorded.incident_events),
+    )
+    assert summarise(read_archive(archive).incidents)
+    settings = tmp_path / "strict.yaml"
+    settings.write_text("fusion_alert_tone: 0.999\nfusion_crisis_tone: 0.9999\n")
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "streams.cli",
+            "replay",
+            str(path),
+            "--settings",
+            str(settings),
+            "--recorded",
+            str(archive),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
+    assert "laiterie-dupre" in out and "ground truth of the drill" in out
+    lines = [line for line in out.splitlines() if line.startswith("laiterie-dupre")]
+    assert lines and all(line.count("->") >= 1 for line in lines)
