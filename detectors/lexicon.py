@@ -531,19 +531,38 @@ class LexiconToneScorer:
     """
 
     def __init__(
-        self, *, negation_window: int = 3, alpha: float = 15.0, max_chars: int = 20_000
+        self,
+        *,
+        negation_window: int = 3,
+        alpha: float = 15.0,
+        max_chars: int = 20_000,
+        cache_size: int = 65_536,
     ) -> None:
         check_positive_int("negation_window", negation_window)
         check_positive("alpha", alpha)
         check_positive_int("max_chars", max_chars)
+        check_positive_int("cache_size", cache_size, minimum=0)
         self.negation_window = negation_window
         self.alpha = alpha
         self.max_chars = max_chars
+        self.cache_size = cache_size
+        # Reshares and copies repeat texts: remember the last scores (pure: same
+        # text and hint, same score), forgetting everything when full.
+        self._cache: dict[tuple[str, str | None], tuple[float, float]] = {}
+
+    def __getstate__(self) -> dict[str, object]:
+        state = dict(self.__dict__)
+        state["_cache"] = {}
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
 
     def __repr__(self) -> str:
         return (
             f"LexiconToneScorer(negation_window={self.negation_window!r}, "
-            f"alpha={self.alpha!r}, max_chars={self.max_chars!r})"
+            f"alpha={self.alpha!r}, max_chars={self.max_chars!r}, "
+            f"cache_size={self.cache_size!r})"
         )
 
     def __eq__(self, other: object) -> bool:
@@ -585,7 +604,19 @@ class LexiconToneScorer:
             raise ValueError(
                 f"langs has {len(langs)} items for {n} texts; valid values: one per text, or None"
             )
-        pairs = list(map(self.score_one, texts, langs))
+        cache = self._cache
+        if len(cache) > self.cache_size:
+            cache.clear()
+        pairs = []
+        score_one = self.score_one
+        for text, lang in zip(texts, langs, strict=True):
+            key = (text, lang)
+            pair = cache.get(key) if isinstance(text, str) else None
+            if pair is None:
+                pair = score_one(text, lang)
+                if self.cache_size and isinstance(text, str):
+                    cache[key] = pair
+            pairs.append(pair)
         scores = np.array(pairs, dtype=np.float32).reshape(n, 2)
         # Rounding to float32 may reach 1.0000001: clip back into the ranges.
         sentiment = np.clip(scores[:, 0], -1.0, 1.0)

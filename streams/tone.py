@@ -56,7 +56,7 @@ def make_scorer(name: ScorerName = "builtin") -> ToneScorer:
     Examples
     --------
     >>> make_scorer("builtin")
-    LexiconToneScorer(negation_window=3, alpha=15.0, max_chars=20000)
+    LexiconToneScorer(negation_window=3, alpha=15.0, max_chars=20000, cache_size=65536)
     >>> make_scorer("textblob")
     Traceback (most recent call last):
     ...
