@@ -10,9 +10,14 @@ Usage, from the repository root::
 
 ``detect`` streams every ``*.csv`` under ``--data`` (recursively; columns
 ``timestamp,value``) through a fresh :class:`~detectors.volume.VolumeDetector`
-per file, one row at a time: the score written for row ``i`` depends on rows
-``<= i`` only. It writes ``timestamp,value,anomaly_score`` at the same relative
-path under ``--out``. The data are never copied into the repository.
+per file, with its documented defaults (the same for every file), one row at a
+time: the score written for row ``i`` depends on rows ``<= i`` only. The score
+is the detector's :attr:`~detectors.volume.VolumeDetector.anomaly_score` (how
+unusual the last hour is for the series, reported once per episode: a ranking,
+which is what NAB's corpus-wide threshold needs); ``--score score`` writes the
+onset score the product alarms on instead. It writes
+``timestamp,value,anomaly_score`` at the same relative path under ``--out``.
+The data are never copied into the repository.
 
 ``score`` implements NAB's published scoring (numenta/NAB v1.1, ``nab/sweeper.py``
 and ``nab/optimizer.py``; ``nab/runner.py`` for the normalisation):
@@ -69,6 +74,7 @@ from detectors.volume import VolumeDetector  # noqa: E402
 __all__ = [
     "PROFILES",
     "PUBLISHED",
+    "SCORES",
     "FileRows",
     "best_threshold",
     "detect",
@@ -100,6 +106,9 @@ PUBLISHED: dict[str, tuple[float, float, float]] = {
 PROFILES: tuple[str, ...] = ("standard", "reward_low_FP_rate", "reward_low_FN_rate")
 
 PROBATION_FRACTION = 0.15
+
+#: Detector scores ``detect`` can write: the anomaly ranking (default), the onset.
+SCORES: tuple[str, ...] = ("anomaly_score", "score")
 
 
 # --------------------------------------------------------------------------- detect
@@ -139,13 +148,17 @@ def stream_scores(
     *,
     bin_ms: int,
     params: dict[str, Any] | None = None,
+    score: str = SCORES[0],
 ) -> Iterator[float]:
     """Feed one file through a fresh detector, row by row; yield each row's score.
 
     A row's timestamp is taken as the start of its bin (the bin ends ``bin_ms``
     later). Should rows be missing, the missing bins are fed as zero counts, as
-    Tocsin's windowing does, and get no output row.
+    Tocsin's windowing does, and get no output row. ``score`` names the detector
+    property written (one of :data:`SCORES`).
     """
+    if score not in SCORES:
+        raise ValueError(f"score={score!r} is not valid; valid values: {', '.join(SCORES)}")
     detector = VolumeDetector(bin_ms=bin_ms, **(params or {}))
     last_end: int | None = None
     for stamp, value in zip(stamps, values, strict=True):
@@ -156,15 +169,21 @@ def stream_scores(
                 detector.update(0.0, end_ms=last_end)
         detector.update(value, end_ms=end_ms)
         last_end = end_ms
-        yield detector.score
+        yield float(getattr(detector, score))
 
 
 def detect(
-    data_dir: Path, out_dir: Path, *, bin_ms: int, params: dict[str, Any] | None = None
+    data_dir: Path,
+    out_dir: Path,
+    *,
+    bin_ms: int,
+    params: dict[str, Any] | None = None,
+    score: str = SCORES[0],
 ) -> list[Path]:
     """Run the detector over every CSV under ``data_dir``; write results under ``out_dir``.
 
-    ``params`` are extra :class:`VolumeDetector` arguments (the defaults otherwise).
+    ``params`` are extra :class:`VolumeDetector` arguments (the defaults otherwise);
+    ``score`` is the property written (see :func:`stream_scores`).
     """
     files = sorted(p for p in data_dir.rglob("*.csv") if p.is_file())
     if not files:
@@ -177,13 +196,13 @@ def detect(
         with target.open("w", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(["timestamp", "value", "anomaly_score"])
-            for stamp, value, score in zip(
+            for stamp, value, row_score in zip(
                 stamps,
                 values,
-                stream_scores(stamps, values, bin_ms=bin_ms, params=params),
+                stream_scores(stamps, values, bin_ms=bin_ms, params=params, score=score),
                 strict=True,
             ):
-                writer.writerow([stamp, _fmt_value(value), repr(score)])
+                writer.writerow([stamp, _fmt_value(value), repr(row_score)])
         written.append(target)
     return written
 
@@ -435,7 +454,9 @@ def report(
 ) -> dict[str, float]:
     """Print the table next to the published one; return the summary JSON object.
 
-    ``fixed`` are the scores at the detector's own ``alarm_score`` (no optimisation).
+    ``fixed`` are the scores at a fixed threshold, the detector's ``alarm_score``
+    (0.5: an onset alarm, or an hour three typical deviations above normal), with
+    no optimisation.
     """
     names = [p for p in PROFILES if p in results] + [p for p in results if p not in PROFILES]
     width = max(len(n) for n in PUBLISHED) + 2
@@ -443,7 +464,7 @@ def report(
     mine = "Tocsin VolumeDetector"
     print(f"{mine:<{width}}" + "".join(f"{results[n][0]:>22.2f}" for n in names))
     if fixed is not None:
-        label = f"  same, at alarm_score {next(iter(fixed.values()))[2]:g}"
+        label = f"  same, at fixed threshold {next(iter(fixed.values()))[2]:g}"
         print(f"{label:<{width}}" + "".join(f"{fixed[n][0]:>22.2f}" for n in names))
     for name, published in PUBLISHED.items():
         cells = dict(zip(PROFILES, published, strict=True))
@@ -490,6 +511,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             metavar="NAME=VALUE",
             help="a VolumeDetector argument other than its default (repeatable)",
         )
+        p.add_argument(
+            "--score",
+            choices=SCORES,
+            default=SCORES[0],
+            help="detector score to write (default: the anomaly ranking)",
+        )
 
     def add_score_args(p: argparse.ArgumentParser, *, results: bool) -> None:
         if results:
@@ -507,7 +534,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     if args.command in ("detect", "run"):
         params = dict(_parse_param(p) for p in args.params)
-        written = detect(args.data, args.out, bin_ms=args.bin_ms, params=params)
+        written = detect(args.data, args.out, bin_ms=args.bin_ms, params=params, score=args.score)
         elapsed = time.perf_counter() - started
         print(f"detect: {len(written)} file(s) written under {args.out} in {elapsed:.1f} s")
     if args.command in ("score", "run"):

@@ -185,3 +185,31 @@ def test_corpus_sums_files_and_normalises(tmp_path: Path) -> None:
     assert threshold == 0.0
     assert raw == pytest.approx(2 * (1.0 - 7 * 0.11 + AFTER))
     assert norm == pytest.approx(100.0 * (raw + 4.0) / 6.0)
+
+
+def test_stream_scores_writes_the_anomaly_ranking_by_default() -> None:
+    # Two days of a steady 5-minute series, then a burst: the rows carry the
+    # detector's anomaly_score (or, on request, its onset score), causally.
+    from detectors.volume import VolumeDetector
+
+    n = 2 * 288 + 24
+    stamps = [
+        f"2015-03-{1 + i // 288:02d} {i % 288 // 12:02d}:{i % 12 * 5:02d}:00" for i in range(n)
+    ]
+    values = [10.0 + (i % 7) for i in range(n - 24)] + [60.0] * 24
+    written = list(nab.stream_scores(stamps, values, bin_ms=300_000))
+    onset = list(nab.stream_scores(stamps, values, bin_ms=300_000, score="score"))
+    det = VolumeDetector(bin_ms=300_000)
+    anomaly, scores = [], []
+    for stamp, value in zip(stamps, values, strict=True):
+        det.update(value, end_ms=nab.parse_timestamp_ms(stamp) + 300_000)
+        anomaly.append(det.anomaly_score)
+        scores.append(det.score)
+    assert written == anomaly
+    assert onset == scores
+    assert max(written[-24:]) > 0.0
+
+
+def test_stream_scores_rejects_an_unknown_score() -> None:
+    with pytest.raises(ValueError, match="score='zscore' is not valid"):
+        list(nab.stream_scores(["2015-03-01 00:00:00"], [1.0], bin_ms=300_000, score="zscore"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 import pickle
 
@@ -187,10 +188,11 @@ def test_pickle_round_trip_mid_stream_gives_identical_scores() -> None:
     for i, count in enumerate(counts, start=1):
         det.update(count, end_ms=t + i * 60_000)
         twin.update(count, end_ms=t + i * 60_000)
-        assert (twin.score, twin.expected, twin.threshold) == (
+        assert (twin.score, twin.expected, twin.threshold, twin.anomaly_score) == (
             det.score,
             det.expected,
             det.threshold,
+            det.anomaly_score,
         )
         alarmed = alarmed or det.score >= det.alarm_score
     assert alarmed  # the stream did exercise an alarm and its aftermath
@@ -250,6 +252,9 @@ def test_not_warm_before_warmup() -> None:
         ({"alarm_score": 1.0}, "alarm_score=1.0 is not valid"),
         ({"level_half_life_ms": -1}, "level_half_life_ms=-1 is not valid"),
         ({"decision_nats": 0.0}, "decision_nats=0.0 is not valid"),
+        ({"burst_ratio": 1.0}, "burst_ratio=1.0 is not valid"),
+        ({"anomaly_escalation": 0.5}, "anomaly_escalation=0.5 is not valid"),
+        ({"anomaly_memory_ms": 0}, "anomaly_memory_ms=0 is not valid"),
     ],
 )
 def test_invalid_parameters_raise(kwargs: dict[str, float], match: str) -> None:
@@ -266,3 +271,118 @@ def test_invalid_updates_raise() -> None:
         det.update(-1.0, end_ms=180_000)
     state = copy.deepcopy(det)
     assert pickle.dumps(state) == pickle.dumps(det)  # a refused update changed nothing
+
+
+# --------------------------------------------------------------------------- burst test
+
+
+def test_burst_test_catches_a_sharp_surge_sooner() -> None:
+    # Eight times the rate out of a quiet minute-binned brand: the burst test (log 8
+    # nats a mention) alarms before the doubling test alone would (log 2 a mention).
+    def bins(det: VolumeDetector) -> int | None:
+        rng = np.random.default_rng(13)
+        t, _ = feed_calm(det, rng, days=2, mean=0.8)
+        return bins_to_alarm(det, rng, t, mean=0.8, factor=8.0)
+
+    both = bins(VolumeDetector(bin_ms=60_000))
+    gradual = bins(VolumeDetector(bin_ms=60_000, burst_ratio=2.0))  # <= shift_ratio: off
+    assert both is not None and gradual is not None
+    assert both < gradual
+
+
+# --------------------------------------------------------------------------- anomaly score
+
+
+def test_anomaly_score_is_silent_while_warming_up() -> None:
+    det = VolumeDetector(bin_ms=60_000)
+    for i in range(1, 600):
+        det.update(50.0 if i % 100 == 0 else 2.0, end_ms=START_MS + i * 60_000)
+        assert det.anomaly_score == 0.0
+    assert not det.warm
+
+
+@pytest.mark.parametrize(("bin_ms", "mean"), BINS)
+def test_anomaly_is_reported_at_the_burst_once_per_doubling(bin_ms: int, mean: float) -> None:
+    det = VolumeDetector(bin_ms=bin_ms)
+    rng = np.random.default_rng(14)
+    t, _ = feed_calm(det, rng, days=4, mean=mean)
+    calm = []
+    for _ in range(round(DAY_MS / bin_ms)):  # a calm day, recorded
+        t += bin_ms
+        det.update(neg_binomial(rng, daily_rate(t - bin_ms // 2, mean), 0.05), end_ms=t)
+        calm.append(det.anomaly_score)
+    burst = []
+    reports: list[tuple[int, float]] = []  # (bin, anomaly_z) of each report
+    for i in range(2 * 3_600_000 // bin_ms):  # two hours at 4x
+        t += bin_ms
+        det.update(neg_binomial(rng, 4.0 * daily_rate(t - bin_ms // 2, mean), 0.05), end_ms=t)
+        burst.append(det.anomaly_score)
+        if det.anomaly_score > 0.0:
+            reports.append((i, det.anomaly_z))
+    # The burst outranks the whole calm day.
+    assert max(burst) > max(calm)
+    # Reported at its start and then only when the hourly elevation doubles (against
+    # the last report, decayed): a few reports, not one per bin.
+    assert 1 <= len(reports) < len(burst) // 4
+    for (i0, z0), (i1, z1) in itertools.pairwise(reports):
+        decay = 0.5 ** ((i1 - i0) * bin_ms / det.anomaly_hold_ms)
+        assert z1 > det.anomaly_escalation * z0 * decay
+
+
+def test_anomaly_is_relative_to_the_brands_own_swings() -> None:
+    # The same 3x hour is more unusual for a steady brand than for one whose volume
+    # often jumps (a 3x hour every day).
+    def peak(jumpy: bool) -> float:
+        det = VolumeDetector(bin_ms=300_000)
+        rng = np.random.default_rng(15)
+        t = START_MS
+        for i in range(round(6 * DAY_MS / 300_000)):
+            t += 300_000
+            factor = 3.0 if jumpy and i % 288 in range(150, 162) else 1.0
+            det.update(neg_binomial(rng, factor * daily_rate(t - 150_000, 20.0), 0.05), end_ms=t)
+        best = 0.0
+        for _ in range(12):
+            t += 300_000
+            det.update(neg_binomial(rng, 3.0 * daily_rate(t - 150_000, 20.0), 0.05), end_ms=t)
+            best = max(best, det.anomaly_score)
+        return best
+
+    assert peak(jumpy=False) > peak(jumpy=True) > 0.0
+
+
+def test_anomaly_z_is_the_same_at_one_and_five_minute_bins() -> None:
+    # The same hour-long 3x rise, at 1-minute and at 5-minute bins of the same rate:
+    # the hourly elevation, in the brand's own units, does not depend on the bin width.
+    def z_after_rise(bin_ms: int) -> float:
+        det = VolumeDetector(bin_ms=bin_ms)
+        rng = np.random.default_rng(16)
+        per_bin = 5.0 * bin_ms / 60_000
+        t, _ = feed_calm(det, rng, days=4, mean=per_bin)
+        for _ in range(3_600_000 // bin_ms):
+            t += bin_ms
+            rate = 3.0 * daily_rate(t - bin_ms // 2, per_bin)
+            det.update(neg_binomial(rng, rate, 0.05), end_ms=t)
+        return det.anomaly_z
+
+    one, five = z_after_rise(60_000), z_after_rise(300_000)
+    assert one > 0.0 and five > 0.0
+    assert one == pytest.approx(five, rel=0.3)
+
+
+def test_state_pickled_by_an_older_version_still_loads() -> None:
+    # A brand's state saved before the burst test and the anomaly score existed:
+    # it loads with those parts fresh and keeps its learnt baseline.
+    det = VolumeDetector(bin_ms=60_000)
+    rng = np.random.default_rng(17)
+    t, _ = feed_calm(det, rng, days=1.5, mean=5.0)
+    added = {k for k in det.__dict__ if "anomaly" in k or "burst" in k}
+    added |= {"_hour_count", "_hour_expected", "_dev_sq", "_dev_n", "_reported"}
+    added |= {"_hour_gain", "_dev_gain", "_hold_decay"}
+    old_state = copy.deepcopy({k: v for k, v in det.__dict__.items() if k not in added})
+    restored = VolumeDetector.__new__(VolumeDetector)
+    restored.__setstate__(old_state)
+    assert restored.burst_ratio == det.burst_ratio  # the new parameters' defaults
+    restored.update(5.0, end_ms=t + 60_000)
+    det.update(5.0, end_ms=t + 60_000)
+    assert restored.expected == det.expected  # the learnt baseline is kept
+    assert restored.anomaly_score == 0.0  # the new hourly means start afresh
