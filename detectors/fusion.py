@@ -9,7 +9,9 @@ Levels: 0 calm, 1 watch, 2 alert, 3 crisis. The inputs, per closed bin:
 * ``growth``: how fast volume grows, per hour (``ln 2`` = doubling every hour);
 * ``negative`` and ``aggressive``: tone-shift scores in [0, 1].
 
-*Volume is up* when the onset score fires or the elevation reaches
+*Volume is up* when the onset score fires (and for ``onset_hold_ms`` after it,
+while the elevation stays at ``keep_elevation`` or more: the tone often needs a
+few minutes to confirm what the volume announced) or the elevation reaches
 ``alert_elevation``. Each level has an entry rule:
 
 ========  =====================================================================
@@ -76,6 +78,8 @@ class LevelFusion(Detector):
     ----------
     onset_score
         Volume change score that marks an onset.
+    onset_hold_ms
+        How long an onset keeps volume "up" while the elevation holds.
     watch_elevation, alert_elevation, crisis_elevation
         Recent volume over normal that puts a brand on watch, counts as "volume
         is up" for alert, and makes a negative surge a crisis without anger.
@@ -106,6 +110,7 @@ class LevelFusion(Detector):
         self,
         *,
         onset_score: float = 0.5,
+        onset_hold_ms: int = 10 * 60_000,
         watch_elevation: float = 2.0,
         alert_elevation: float = 2.5,
         crisis_elevation: float = 5.0,
@@ -134,12 +139,14 @@ class LevelFusion(Detector):
         ):
             check_positive(name, value)
         for name, ms in (
+            ("onset_hold_ms", onset_hold_ms),
             ("min_watch_ms", min_watch_ms),
             ("min_alert_ms", min_alert_ms),
             ("min_crisis_ms", min_crisis_ms),
         ):
             check_positive(name, ms, allow_zero=True)
         self.onset_score = onset_score
+        self.onset_hold_ms = onset_hold_ms
         self.watch_elevation = watch_elevation
         self.alert_elevation = alert_elevation
         self.crisis_elevation = crisis_elevation
@@ -159,6 +166,8 @@ class LevelFusion(Detector):
         self._previous = 0
         self._held_ms: int | None = None  # last time the current level's rule held
         self._reasons: tuple[Reason, ...] = ()
+        self._onset_ms: int | None = None  # last volume onset
+        self._held_onset = False  # the last onset still counts
 
     # -- outputs ---------------------------------------------------------------
     @property
@@ -185,6 +194,8 @@ class LevelFusion(Detector):
     def _volume_up(self, s: Scores, *, keep: bool, elevation: float) -> Reason | None:
         if s.onset >= self.onset_score:
             return Reason("volume_onset", s.onset, self.onset_score)
+        if self._held_onset and s.elevation >= self.keep_elevation:
+            return Reason("volume_onset_held", s.elevation, self.keep_elevation)
         limit = self.keep_elevation if keep else elevation
         if s.elevation >= limit:
             return Reason("volume_elevation", s.elevation, limit)
@@ -249,8 +260,14 @@ class LevelFusion(Detector):
         shift still raises the level as usual.
         """
         self._previous = self._level
+        if scores.onset >= self.onset_score:
+            self._onset_ms = end_ms
+        self._held_onset = (
+            self._onset_ms is not None and end_ms - self._onset_ms <= self.onset_hold_ms
+        )
         calm_tone = scores.negative < self.alert_tone and scores.aggressive < self.alert_tone
         if expected and calm_tone:  # an expected spike: its volume says nothing
+            self._held_onset = False
             scores = Scores(
                 onset=0.0,
                 elevation=1.0,

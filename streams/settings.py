@@ -90,6 +90,7 @@ class Settings:
     aggressive_above: float = 0.5
     evidence_bins: int = 15
     fusion_onset_score: float = 0.5
+    fusion_onset_hold_ms: int = 10 * 60_000
     fusion_watch_elevation: float = 2.0
     fusion_alert_elevation: float = 2.5
     fusion_crisis_elevation: float = 5.0
@@ -161,6 +162,7 @@ class Settings:
             response_window_ms=self.response_window_ms,
             fusion=LevelFusion(
                 onset_score=self.fusion_onset_score,
+                onset_hold_ms=self.fusion_onset_hold_ms,
                 watch_elevation=self.fusion_watch_elevation,
                 alert_elevation=self.fusion_alert_elevation,
                 crisis_elevation=self.fusion_crisis_elevation,
