@@ -460,16 +460,24 @@ class VolumeDetector(Detector):
 
     @property
     def elevation(self) -> float:
-        """Recent volume over the normal baseline, smoothed (1.0: normal).
+        """Recent volume over the normal baseline, smoothed, a cautious estimate.
 
         Unlike :attr:`score`, which marks the onset of a change once, this stays
-        high as long as the volume does: the ratio of short exponential means
-        (``elevation_half_life_ms``) of the counts and of :attr:`expected`, each
-        padded by ``elevation_floor_per_min`` mentions so that a handful of posts
-        at night is not a tenfold rise.
+        high as long as the volume does. It compares short exponential means
+        (``elevation_half_life_ms``) of the counts and of :attr:`expected`, turned
+        into totals over the mean's effective window (``C`` and ``E``), and gives
+        the ratio's lower bound ``(sqrt(C) - 0.5) ** 2 / E`` (one Poisson standard
+        error below it): a handful of posts at night is not a tenfold rise, while
+        a small brand's real surge shows as soon as its counts say so. About 1
+        (a little less for small brands) in normal times.
         """
-        k = self._elev_floor
-        return (self._recent_count + k) / (self._recent_expected + k)
+        g = self._elev_gain
+        window = (2.0 - g) / g
+        expected = self._recent_expected * window
+        if expected <= 0.0:
+            return 1.0
+        root = math.sqrt(self._recent_count * window) - 0.5
+        return root * root / expected if root > 0.0 else 0.0
 
     @property
     def anomaly_score(self) -> float:

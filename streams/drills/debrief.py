@@ -152,8 +152,17 @@ def debrief(
         series = by_brand.get(ev.brand, [])
         inside = [c for c in series if lo <= c.event_time_ms <= hi]
         peak = max([_levels_at(series, lo), *(c.level for c in inside)])
+        at_onset = _levels_at(series, ev.onset_ms)
         first_deserved = next((c for c in inside if c.level >= max(ev.level, 2)), None)
         first_alert = next((c for c in inside if c.level >= 2), None)
+        if at_onset >= max(ev.level, 2):  # already there when it began (a surge in a crisis)
+            first_deserved = LevelChange(ev.brand, ev.onset_ms, at_onset, at_onset)
+        if at_onset >= 2:
+            first_alert = (
+                first_deserved
+                if at_onset >= max(ev.level, 2)
+                else LevelChange(ev.brand, ev.onset_ms, at_onset, at_onset)
+            )
         crisis = ev.min_level >= 2
         # A rise to alert inside a positive event's window, not explained by a crisis
         # of the same brand overlapping it, is the positive event wrongly raised.

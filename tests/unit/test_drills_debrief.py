@@ -36,7 +36,7 @@ def test_a_level_held_from_before_the_window_counts_as_peak() -> None:
     changes = [LevelChange("acme", 8 * H, 2, 0)]
     d = debrief(truth, changes, brands=["acme"], start_ms=0, end_ms=WEEK_MS)
     assert d.events[0].peak_level == 2 and d.events[0].detected
-    assert d.events[0].delay_min is None  # no alert inside the window itself
+    assert d.events[0].delay_min == 0  # already at the deserved level when it began
 
 
 def test_offline_recall_is_detected_and_the_campaign_is_not_a_crisis() -> None:
