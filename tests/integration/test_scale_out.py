@@ -9,7 +9,7 @@ import pytest
 
 from streams.producer import MentionProducer
 from streams.statecodec import loads_state
-from streams.tansu import EmbeddedBroker
+from streams.tansu import EmbeddedBroker, free_port
 from streams.topics import ensure_topics
 from tests.kafka_helpers import WorkerProcess, isolated_settings, latest_by_key, read_topic
 from tests.synthetic import stream
@@ -49,7 +49,7 @@ def test_a_second_worker_joins_mid_stream_and_nothing_is_lost_or_doubled(
     half = len(mentions) // 2
     first = WorkerProcess(settings, tmp_path / "first.log").start()
     second = WorkerProcess(
-        settings.replace(metrics_port=settings.metrics_port + 1), tmp_path / "second.log"
+        settings.replace(metrics_port=free_port()), tmp_path / "second.log"
     )
     workers = [first]
     try:
