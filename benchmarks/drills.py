@@ -36,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     names = args.scenario or list_scenarios()
     all_outcomes = []
     false_alarms = 0
+    watch_alarms = 0
     calm_ms = 0
     total_mentions = 0
     started = time.perf_counter()
@@ -54,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         print(format_debrief(d, title=f"\n== {name}: {run.mentions:,} mentions, late {run.late}"))
         all_outcomes += d.events
         false_alarms += len(d.false_alarms)
+        watch_alarms += len(d.watch_alarms)
         calm_ms += d.calm_brand_ms
     elapsed = time.perf_counter() - started
     crisis = [o for o in all_outcomes if o.detected is not None]
@@ -79,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         "false_alarms_per_brand_week": round(false_alarms / weeks, 3) if weeks else None,
         "false_alarms_per_brand_4w": round(4 * false_alarms / weeks, 3) if weeks else None,
         "positive_spikes_raised": sum(o.wrongly_raised for o in all_outcomes),
+        "watch_outside_events_per_brand_week": round(watch_alarms / weeks, 3) if weeks else None,
         "mentions": total_mentions,
         "seconds": round(elapsed, 1),
     }

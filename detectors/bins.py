@@ -33,6 +33,7 @@ watermark runs; memory does not grow with the run.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -49,6 +50,7 @@ __all__ = [
     "ClosedBin",
     "EventTimeBins",
     "Sample",
+    "update_many",
 ]
 
 #: The numeric columns summed in every bin, in order.
@@ -66,6 +68,9 @@ COUNT, REACH, NEGATIVE, AGGRESSIVE, EMPLOYEE, OFFICIAL, MEDIA, SENTIMENT = range
 _N_FIELDS: Final = len(FIELDS)
 _MAX_GAP_BINS: Final = 20_160  # two weeks of one-minute bins
 _EMPTY: Final = np.iinfo(np.int64).max
+_MIN_TS: Final = np.iinfo(np.int64).min
+_SEGMENT: Final = np.int64(1 << 46)  # > any epoch-ms timestamp before the year 4200
+_BIN_SPAN: Final = np.int64(1 << 26)  # bins of one batch, in the one-key sort
 _KEY_SCALE: Final = float(2**62)  # id hashes are 63-bit; reach keys use their top 62 bits
 
 
@@ -348,33 +353,9 @@ class EventTimeBins(Detector):
 
     def update(self, batch: MentionBatch) -> BinsUpdate:
         """Add a batch of mentions (in arrival order); return the bins it closed."""
-        n = len(batch)
-        if n == 0:
+        if len(batch) == 0:
             return BinsUpdate(0, 0, self.bin_ms, *_no_closed())
-        ts = batch.ts_ms
-        bin_ms = self.bin_ms
-        wm0 = np.iinfo(np.int64).min if self._watermark is None else self._watermark
-        # Watermark seen by each mention when it arrived: running max of what came before.
-        before = np.empty(n, dtype=np.int64)
-        before[0] = wm0
-        if n > 1:
-            np.maximum.accumulate(ts[:-1], out=before[1:])
-            np.maximum(before[1:], wm0, out=before[1:])
-        bins = ts // bin_ms
-        late_mask = (bins + 1) * bin_ms + self.grace_ms <= before
-        n_late = int(np.count_nonzero(late_mask))
-        top = int(ts.max())
-        new_wm = top if self._watermark is None else max(self._watermark, top)
-        if n_late:
-            keep = np.flatnonzero(~late_mask)
-            batch = batch.take(keep)
-            bins = bins[keep]
-        if len(batch):
-            self._accumulate(batch, bins, new_wm)
-        self._watermark = new_wm
-        self._accepted_total += n - n_late
-        self._late_total += n_late
-        return BinsUpdate(n - n_late, n_late, self.bin_ms, *self._close_through(new_wm))
+        return update_many([self], batch, [(0, len(batch))])[0]
 
     def advance(self, *, watermark_ms: int) -> BinsUpdate:
         """Move the watermark forward without data (an idle brand); return closed bins.
@@ -387,99 +368,6 @@ class EventTimeBins(Detector):
         return BinsUpdate(0, 0, self.bin_ms, *self._close_through(watermark_ms))
 
     # -- internals -------------------------------------------------------------
-    def _accumulate(self, batch: MentionBatch, bins: npt.NDArray[np.int64], wm: int) -> None:
-        negative = batch.sentiment <= self.negative_below
-        aggressive = batch.aggression >= self.aggressive_above
-        n = len(batch)
-        weights = np.empty((n, _N_FIELDS), dtype=np.float64)
-        weights[:, COUNT] = 1.0
-        weights[:, REACH] = batch.followers
-        weights[:, NEGATIVE] = negative
-        weights[:, AGGRESSIVE] = aggressive
-        kind = batch.kind
-        weights[:, EMPLOYEE] = kind == KIND_CODES["employee"]
-        weights[:, OFFICIAL] = kind == KIND_CODES["official"]
-        weights[:, MEDIA] = kind == KIND_CODES["media"]
-        weights[:, SENTIMENT] = batch.sentiment
-        first, last = int(bins.min()), int(bins.max())
-        if first == last:
-            distinct = [first]
-            sums = weights.sum(axis=0, keepdims=True)
-        else:
-            order = np.argsort(bins, kind="stable")
-            sorted_bins = bins[order]
-            starts = np.flatnonzero(np.diff(sorted_bins, prepend=sorted_bins[0] - 1))
-            sums = np.add.reduceat(weights[order], starts, axis=0)
-            distinct = sorted_bins[starts].tolist()
-        for b, row in zip(distinct, sums, strict=True):
-            acc = self._open.get(b)
-            if acc is None:
-                self._open[b] = row.copy()
-            else:
-                acc += row
-        self._add_samples(batch, bins, distinct, negative, aggressive)
-
-    def _add_samples(
-        self,
-        batch: MentionBatch,
-        bins: npt.NDArray[np.int64],
-        distinct: list[int],
-        negative: npt.NDArray[np.bool_],
-        aggressive: npt.NDArray[np.bool_],
-    ) -> None:
-        slots = self._slot_bin.size
-        slot_bin = self._slot_bin
-        for b in distinct:
-            s = b % slots
-            if slot_bin[s] != b:  # the slot's previous bin is older than the evidence window
-                slot_bin[s] = b
-                self._slot_prio[s] = _EMPTY
-                self._reach_key[s] = _EMPTY
-        slot = bins % slots
-        # Uniform sample: the smallest id hashes.
-        rows, keys = _merge_smallest(self._slot_prio, slot, batch.id_hash)
-        if rows:
-            cut = self.max_text_chars
-            ids, authors, texts = batch.ids, batch.authors, batch.texts
-            picked = np.asarray(rows)
-            self._samples.update(
-                zip(
-                    keys,
-                    zip(
-                        [ids[r] for r in rows],
-                        [authors[r] for r in rows],
-                        batch.followers[picked].tolist(),
-                        batch.kind[picked].tolist(),
-                        negative[picked].tolist(),
-                        aggressive[picked].tolist(),
-                        [texts[r][:cut] for r in rows],
-                        strict=True,
-                    ),
-                    strict=True,
-                )
-            )
-            _prune(self._samples, self._slot_prio)
-        # Priority sample by reach: the smallest u / (followers + 1).
-        reach_key = (batch.id_hash >> 1) // (batch.followers + 1)
-        rows, keys = _merge_smallest(self._reach_key, slot, reach_key)
-        if rows:
-            picked = np.asarray(rows)
-            authors = batch.authors
-            self._reach_rows.update(
-                zip(
-                    keys,
-                    zip(
-                        batch.author_hash[picked].tolist(),
-                        [authors[r] for r in rows],
-                        batch.followers[picked].tolist(),
-                        batch.kind[picked].tolist(),
-                        strict=True,
-                    ),
-                    strict=True,
-                )
-            )
-            _prune(self._reach_rows, self._reach_key)
-
     def _close_through(
         self, watermark: int
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
@@ -506,36 +394,189 @@ class EventTimeBins(Detector):
         return index * self.bin_ms, values
 
 
-def _merge_smallest(
-    ring: npt.NDArray[np.int64], slot: npt.NDArray[np.int64], key: npt.NDArray[np.int64]
-) -> tuple[list[int], list[int]]:
-    """Merge rows into each slot's ``k`` smallest keys; return the rows (and keys) that entered.
+def update_many(
+    items: Sequence[EventTimeBins], batch: MentionBatch, bounds: Sequence[tuple[int, int]]
+) -> list[BinsUpdate]:
+    """Update the bins of several brands at once: ``batch[lo:hi]`` goes to ``items[k]``.
 
-    A key equal to one already in its slot (the same mention delivered again)
-    is ignored, so the result does not depend on batching or redelivery.
+    The work on mentions is done once for the whole batch with numpy, whatever the
+    number of brands; Python loops run over brands and (brand, bin) groups only.
+    Every item must have the same parameters and every slice must be non-empty.
+    ``EventTimeBins.update`` is this with one brand: there is one implementation.
     """
-    k = ring.shape[1]
-    enter = np.flatnonzero(key < ring[slot, k - 1])
-    if enter.size == 0:
-        return [], []
-    touched = np.unique(slot[enter])
-    cand_slot = np.concatenate([np.repeat(touched, k), slot[enter]])
-    cand_key = np.concatenate([ring[touched].ravel(), key[enter]])
-    cand_row = np.concatenate([np.full(touched.size * k, -1), enter])
-    order = np.lexsort((cand_row, cand_key, cand_slot))
-    cand_slot, cand_key, cand_row = cand_slot[order], cand_key[order], cand_row[order]
-    fresh = np.ones(cand_slot.size, dtype=bool)
-    fresh[1:] = (cand_slot[1:] != cand_slot[:-1]) | (cand_key[1:] != cand_key[:-1])
-    cand_slot, cand_key, cand_row = cand_slot[fresh], cand_key[fresh], cand_row[fresh]
-    group_start = np.flatnonzero(np.diff(cand_slot, prepend=-1))
-    rank = np.arange(cand_slot.size) - np.repeat(
-        group_start, np.diff([*group_start, cand_slot.size])
+    first = items[0]
+    bin_ms, grace = first.bin_ms, first.grace_ms
+    n = len(batch)
+    k_items = len(items)
+    lengths = np.array([hi - lo for lo, hi in bounds], dtype=np.int64)
+    starts = np.array([lo for lo, _ in bounds], dtype=np.int64)
+    seg = np.repeat(np.arange(k_items, dtype=np.int64), lengths)
+    ts = batch.ts_ms
+    if k_items == 1 and int(starts[0]) == 0 and int(lengths[0]) == n:
+        run = np.maximum.accumulate(ts)
+    else:  # running maximum within each brand: offsets keep brands apart
+        shifted = ts + seg * _SEGMENT
+        run = np.maximum.accumulate(shifted) - seg * _SEGMENT
+    wm0 = np.array(
+        [_MIN_TS if it._watermark is None else it._watermark for it in items], dtype=np.int64
     )
+    # Watermark seen by each mention when it arrived: the running max of what came before.
+    before = np.empty(n, dtype=np.int64)
+    before[1:] = run[:-1]
+    before[starts] = _MIN_TS
+    np.maximum(before, wm0[seg], out=before)
+    bins = ts // bin_ms
+    late = (bins + 1) * bin_ms + grace <= before
+    late_per = np.bincount(seg, weights=late, minlength=k_items).astype(np.int64).tolist()
+    top = np.maximum.reduceat(ts, starts)
+    new_wm = np.maximum(top, wm0).tolist()
+    keep = np.flatnonzero(~late)
+    if keep.size:
+        _accumulate_many(items, batch, keep, seg[keep], bins[keep])
+    out = []
+    for k, it in enumerate(items):
+        wm = int(new_wm[k])
+        it._watermark = wm
+        n_late = int(late_per[k])
+        accepted = int(lengths[k]) - n_late
+        it._accepted_total += accepted
+        it._late_total += n_late
+        out.append(BinsUpdate(accepted, n_late, bin_ms, *it._close_through(wm)))
+    return out
+
+
+def _accumulate_many(
+    items: Sequence[EventTimeBins],
+    batch: MentionBatch,
+    rows: npt.NDArray[np.intp],
+    seg: npt.NDArray[np.int64],
+    bins: npt.NDArray[np.int64],
+) -> None:
+    first = items[0]
+    negative = batch.sentiment[rows] <= first.negative_below
+    aggressive = batch.aggression[rows] >= first.aggressive_above
+    kind = batch.kind[rows]
+    followers = batch.followers[rows]
+    m = rows.size
+    weights = np.empty((m, _N_FIELDS), dtype=np.float64)
+    weights[:, COUNT] = 1.0
+    weights[:, REACH] = followers
+    weights[:, NEGATIVE] = negative
+    weights[:, AGGRESSIVE] = aggressive
+    weights[:, EMPLOYEE] = kind == KIND_CODES["employee"]
+    weights[:, OFFICIAL] = kind == KIND_CODES["official"]
+    weights[:, MEDIA] = kind == KIND_CODES["media"]
+    weights[:, SENTIMENT] = batch.sentiment[rows]
+    # Groups of (brand, bin), in one sort.
+    low = int(bins.min())
+    key = seg * _BIN_SPAN + (bins - low)
+    if int(bins.max()) - low >= _BIN_SPAN:  # a batch spanning centuries: sort on both
+        order = np.lexsort((bins, seg))
+    else:
+        order = np.argsort(key, kind="stable")
+    skey = key[order]
+    group_start = np.flatnonzero(np.diff(skey, prepend=skey[0] - 1))
+    sums = np.add.reduceat(weights[order], group_start, axis=0)
+    g_seg = seg[order][group_start].tolist()
+    g_bin = bins[order][group_start].tolist()
+    group_of = np.empty(m, dtype=np.int64)
+    group_of[order] = np.repeat(np.arange(group_start.size), np.diff([*group_start, m]))
+    slots = first._slot_bin.size
+    for k, b, row in zip(g_seg, g_bin, sums, strict=True):
+        it = items[k]
+        acc = it._open.get(b)
+        if acc is None:
+            it._open[b] = row.copy()
+        else:
+            acc += row
+        s = b % slots
+        if it._slot_bin[s] != b:  # the slot's previous bin is older than the evidence window
+            it._slot_bin[s] = b
+            it._slot_prio[s] = _EMPTY
+            it._reach_key[s] = _EMPTY
+    group_slot = [b % slots for b in g_bin]
+    # Uniform sample: the smallest id hashes.
+    id_hash = batch.id_hash[rows]
+    entered = _merge_smallest_many(
+        [it._slot_prio for it in items], g_seg, group_slot, group_of, id_hash
+    )
+    if entered:
+        cut = first.max_text_chars
+        ids, authors, texts = batch.ids, batch.authors, batch.texts
+        for local, key_value in entered:
+            r = int(rows[local])
+            items[int(seg[local])]._samples[key_value] = (
+                ids[r],
+                authors[r],
+                int(followers[local]),
+                int(kind[local]),
+                bool(negative[local]),
+                bool(aggressive[local]),
+                texts[r][:cut],
+            )
+        for k in {int(seg[local]) for local, _ in entered}:
+            _prune(items[k]._samples, items[k]._slot_prio)
+    # Priority sample by reach: the smallest u / (followers + 1).
+    reach_key = (id_hash >> 1) // (followers + 1)
+    entered = _merge_smallest_many(
+        [it._reach_key for it in items], g_seg, group_slot, group_of, reach_key
+    )
+    if entered:
+        author_hash = batch.author_hash[rows]
+        authors = batch.authors
+        for local, key_value in entered:
+            items[int(seg[local])]._reach_rows[key_value] = (
+                int(author_hash[local]),
+                authors[int(rows[local])],
+                int(followers[local]),
+                int(kind[local]),
+            )
+        for k in {int(seg[local]) for local, _ in entered}:
+            _prune(items[k]._reach_rows, items[k]._reach_key)
+
+
+def _merge_smallest_many(
+    rings: list[npt.NDArray[np.int64]],
+    g_seg: list[int],
+    g_slot: list[int],
+    group_of: npt.NDArray[np.int64],
+    key: npt.NDArray[np.int64],
+) -> list[tuple[int, int]]:
+    """Merge rows into their (brand, slot) ring's ``k`` smallest keys.
+
+    Returns (row, key) of the rows that entered. A key equal to one already in
+    its slot (the same mention delivered again) is ignored, so the result does
+    not depend on batching or redelivery.
+    """
+    k = rings[0].shape[1]
+    limit = np.array(
+        [rings[b][s, k - 1] for b, s in zip(g_seg, g_slot, strict=True)], dtype=np.int64
+    )
+    enter = np.flatnonzero(key < limit[group_of])
+    if enter.size == 0:
+        return []
+    touched = np.unique(group_of[enter]).tolist()
+    old = np.concatenate([rings[g_seg[g]][g_slot[g]] for g in touched])
+    cand_group = np.concatenate(
+        [np.repeat(np.asarray(touched, dtype=np.int64), k), group_of[enter]]
+    )
+    cand_key = np.concatenate([old, key[enter]])
+    cand_row = np.concatenate([np.full(len(touched) * k, -1, dtype=np.int64), enter])
+    order = np.lexsort((cand_row, cand_key, cand_group))
+    cand_group, cand_key, cand_row = cand_group[order], cand_key[order], cand_row[order]
+    fresh = np.ones(cand_group.size, dtype=bool)
+    fresh[1:] = (cand_group[1:] != cand_group[:-1]) | (cand_key[1:] != cand_key[:-1])
+    cand_group, cand_key, cand_row = cand_group[fresh], cand_key[fresh], cand_row[fresh]
+    gstart = np.flatnonzero(np.diff(cand_group, prepend=-1))
+    rank = np.arange(cand_group.size) - np.repeat(gstart, np.diff([*gstart, cand_group.size]))
     kept = rank < k
-    ring[touched] = _EMPTY
-    ring[cand_slot[kept], rank[kept]] = cand_key[kept]
+    new_ring = np.full((len(touched), k), _EMPTY, dtype=np.int64)
+    position = np.searchsorted(np.asarray(touched, dtype=np.int64), cand_group[kept])
+    new_ring[position, rank[kept]] = cand_key[kept]
+    for i, g in enumerate(touched):
+        rings[g_seg[g]][g_slot[g]] = new_ring[i]
     new = kept & (cand_row >= 0)
-    return cand_row[new].tolist(), cand_key[new].tolist()
+    return list(zip(cand_row[new].tolist(), cand_key[new].tolist(), strict=True))
 
 
 def _prune(rows: dict[int, Any], ring: npt.NDArray[np.int64]) -> None:

@@ -111,7 +111,7 @@ class LevelFusion(Detector):
         *,
         onset_score: float = 0.5,
         onset_hold_ms: int = 10 * 60_000,
-        watch_elevation: float = 2.0,
+        watch_elevation: float = 3.0,
         alert_elevation: float = 2.5,
         crisis_elevation: float = 5.0,
         keep_elevation: float = 1.5,

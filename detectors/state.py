@@ -13,6 +13,7 @@ import math
 import re
 import uuid
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -31,6 +32,7 @@ from detectors.bins import (
     EventTimeBins,
     Sample,
 )
+from detectors.bins import update_many as bins_update_many
 from detectors.evolution import EvolutionDetector
 from detectors.fusion import LevelFusion, Reason, Scores
 from detectors.incidents import (
@@ -57,6 +59,7 @@ __all__ = [
     "MinuteRecord",
     "Signal",
     "StateUpdate",
+    "update_many",
 ]
 
 #: Namespace of the deterministic alert ids (UUID version 5).
@@ -351,6 +354,10 @@ class BrandState:
 
     def update(self, batch: MentionBatch) -> StateUpdate:
         """Add the brand's mentions (arrival order); return what changed."""
+        return update_many([self], batch, [(0, len(batch))])[0]
+
+    def _update_in_chunks(self, batch: MentionBatch) -> StateUpdate:
+        """A batch that moves the watermark far: piece by piece, evidence read in between."""
         out = StateUpdate(0, 0, 0, [])
         bins = self.bins
         for lo, hi in bins.chunks(batch):
@@ -375,10 +382,16 @@ class BrandState:
         """Official posts are responses; employee posts are kept as evidence."""
         kind = batch.kind
         for i in np.flatnonzero(kind == KIND_CODES["official"]).tolist():
+            self._note_row(batch, i, official=True)
+        for i in np.flatnonzero(kind == KIND_CODES["employee"]).tolist():
+            self._note_row(batch, i, official=False)
+
+    def _note_row(self, batch: MentionBatch, i: int, *, official: bool) -> None:
+        if official:
             self.responses.add_response(
                 response_ms=int(batch.ts_ms[i]), mention_id=batch.ids[i], text=batch.texts[i]
             )
-        for i in np.flatnonzero(kind == KIND_CODES["employee"]).tolist():
+        else:
             self.inside.add_post(ts_ms=int(batch.ts_ms[i]), mention_id=batch.ids[i])
 
     def _expected(self, end_ms: int) -> bool:
@@ -584,3 +597,61 @@ class BrandState:
             ),
             sample_ids=tuple(s.id for s in samples[:10]),
         )
+
+
+def update_many(
+    states: Sequence[BrandState], batch: MentionBatch, bounds: Sequence[tuple[int, int]]
+) -> list[StateUpdate]:
+    """Update several brands at once: ``batch[lo:hi]`` are the mentions of ``states[k]``.
+
+    The per-mention work is done once over the whole batch (numpy); what remains
+    in Python runs per brand and per closed bin. A brand whose slice moves its
+    watermark further than its bins' evidence ring holds is taken in pieces
+    (:meth:`detectors.bins.EventTimeBins.chunks`); the result is the same. All
+    states must share their settings; slices must be non-empty. The worker, the
+    replays and the benchmarks all come here; ``BrandState.update`` is this with
+    one brand.
+    """
+    empty = [k for k, (lo, hi) in enumerate(bounds) if hi <= lo]
+    if empty:  # nothing to do for them
+        keep = [k for k in range(len(states)) if k not in set(empty)]
+        done = update_many([states[k] for k in keep], batch, [bounds[k] for k in keep])
+        results_by_k = dict(zip(keep, done, strict=True))
+        return [results_by_k.get(k, StateUpdate(0, 0, 0, [])) for k in range(len(states))]
+    if not states:
+        return []
+    first = states[0].bins
+    ts = batch.ts_ms
+    starts = np.array([lo for lo, _ in bounds], dtype=np.int64)
+    top_bin = np.maximum.reduceat(ts, starts) // first.bin_ms
+    results: list[StateUpdate | None] = [None] * len(states)
+    together: list[int] = []
+    for k, state in enumerate(states):
+        wm = state.bins.watermark_ms
+        base = int(ts[starts[k]]) // first.bin_ms if wm is None else wm // first.bin_ms
+        if int(top_bin[k]) - base > first.max_span_bins:
+            lo, hi = bounds[k]
+            results[k] = state._update_in_chunks(batch.slice(lo, hi))
+        else:
+            together.append(k)
+    if together:
+        picked = [states[k] for k in together]
+        picked_bounds = [bounds[k] for k in together]
+        # official and employee posts (rare): to their brand
+        kind = batch.kind
+        special = np.flatnonzero(
+            (kind == KIND_CODES["official"]) | (kind == KIND_CODES["employee"])
+        )
+        if special.size:
+            los = np.array([lo for lo, _ in picked_bounds], dtype=np.int64)
+            his = np.array([hi for _, hi in picked_bounds], dtype=np.int64)
+            owner = np.searchsorted(los, special, side="right") - 1
+            for i, o in zip(special.tolist(), owner.tolist(), strict=True):
+                if o >= 0 and i < his[o]:
+                    picked[o]._note_row(batch, i, official=int(kind[i]) == KIND_CODES["official"])
+        closed = bins_update_many([st.bins for st in picked], batch, picked_bounds)
+        for k, state, result in zip(together, picked, closed, strict=True):
+            out = StateUpdate(result.accepted, result.late, 0, [])
+            state._run(result.closed_start_ms, result.closed_values, out)
+            results[k] = out
+    return [r for r in results if r is not None]

@@ -128,6 +128,7 @@ __all__ = ["VolumeDetector"]
 
 _HOUR_MS: Final = 3_600_000
 _DAY_MS: Final = 86_400_000
+_ELEVATION_Z: Final = 1.645  # one-sided 95 % for the elevation's lower bound
 #: The daily profile has one slot per hour, linearly interpolated.
 _SLOT_MS: Final = _HOUR_MS
 _DAY_SLOTS: Final = _DAY_MS // _SLOT_MS
@@ -466,18 +467,22 @@ class VolumeDetector(Detector):
         high as long as the volume does. It compares short exponential means
         (``elevation_half_life_ms``) of the counts and of :attr:`expected`, turned
         into totals over the mean's effective window (``C`` and ``E``), and gives
-        the ratio's lower bound ``(sqrt(C) - 0.5) ** 2 / E`` (one Poisson standard
-        error below it): a handful of posts at night is not a tenfold rise, while
-        a small brand's real surge shows as soon as its counts say so. About 1
-        (a little less for small brands) in normal times.
+        the ratio's one-sided 95 % lower bound (the Poisson lower bound of ``C``,
+        Wilson-Hilferty, over ``E``): a post at night where none was expected is
+        not a tenfold rise (nor is anything below one expected mention per
+        window, the least ``E`` is taken to be), while a small brand's real surge
+        shows as soon as its counts say so. Near 1 for big brands in normal times, lower for small ones.
         """
         g = self._elev_gain
         window = (2.0 - g) / g
-        expected = self._recent_expected * window
-        if expected <= 0.0:
-            return 1.0
-        root = math.sqrt(self._recent_count * window) - 0.5
-        return root * root / expected if root > 0.0 else 0.0
+        # a normal under one mention per window is not known well enough to divide by
+        expected = max(self._recent_expected * window, 1.0)
+        count = self._recent_count * window
+        if count <= 0.0:
+            return 0.0
+        # Lower bound of a Poisson mean from `count` (Wilson-Hilferty), one-sided 95 %.
+        root = 1.0 - 1.0 / (9.0 * count) - _ELEVATION_Z / (3.0 * math.sqrt(count))
+        return count * root**3 / expected if root > 0.0 else 0.0
 
     @property
     def anomaly_score(self) -> float:

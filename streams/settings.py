@@ -91,7 +91,7 @@ class Settings:
     evidence_bins: int = 15
     fusion_onset_score: float = 0.5
     fusion_onset_hold_ms: int = 10 * 60_000
-    fusion_watch_elevation: float = 2.0
+    fusion_watch_elevation: float = 3.0
     fusion_alert_elevation: float = 2.5
     fusion_crisis_elevation: float = 5.0
     fusion_keep_elevation: float = 1.5

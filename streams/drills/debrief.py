@@ -75,6 +75,7 @@ class Debrief:
     events: tuple[EventOutcome, ...]
     false_alarms: tuple[LevelChange, ...]
     calm_brand_ms: int
+    watch_alarms: tuple[LevelChange, ...] = ()
 
     @property
     def crisis_events(self) -> list[EventOutcome]:
@@ -190,13 +191,17 @@ def debrief(
             )
         )
     false_alarms = []
+    watch_alarms = []
     calm_ms = 0
     for brand, series in by_brand.items():
         spans = sorted(windows.get(brand, []))
         for c in series:
             rise = c.level >= 2 and c.previous_level < 2
-            if rise and not any(lo <= c.event_time_ms <= hi for lo, hi in spans):
+            outside = not any(lo <= c.event_time_ms <= hi for lo, hi in spans)
+            if rise and outside:
                 false_alarms.append(c)
+            elif outside and c.level == 1 and c.previous_level == 0:
+                watch_alarms.append(c)
         covered, cursor = 0, start_ms
         for lo, hi in spans:
             lo, hi = max(lo, cursor, start_ms), min(hi, end_ms)
@@ -204,7 +209,7 @@ def debrief(
                 covered += hi - lo
                 cursor = hi
         calm_ms += max(0, end_ms - start_ms - covered)
-    return Debrief(tuple(outcomes), tuple(false_alarms), calm_ms)
+    return Debrief(tuple(outcomes), tuple(false_alarms), calm_ms, tuple(watch_alarms))
 
 
 def format_debrief(d: Debrief, *, title: str = "") -> str:
