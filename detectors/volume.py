@@ -471,7 +471,8 @@ class VolumeDetector(Detector):
         Wilson-Hilferty, over ``E``): a post at night where none was expected is
         not a tenfold rise (nor is anything below one expected mention per
         window, the least ``E`` is taken to be), while a small brand's real surge
-        shows as soon as its counts say so. Near 1 for big brands in normal times, lower for small ones.
+        shows as soon as its counts say so. Near 1 for big brands in normal times,
+        lower for small ones.
         """
         g = self._elev_gain
         window = (2.0 - g) / g

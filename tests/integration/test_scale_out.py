@@ -48,9 +48,7 @@ def test_a_second_worker_joins_mid_stream_and_nothing_is_lost_or_doubled(
     mentions.sort(key=lambda m: m["ts"])
     half = len(mentions) // 2
     first = WorkerProcess(settings, tmp_path / "first.log").start()
-    second = WorkerProcess(
-        settings.replace(metrics_port=free_port()), tmp_path / "second.log"
-    )
+    second = WorkerProcess(settings.replace(metrics_port=free_port()), tmp_path / "second.log")
     workers = [first]
     try:
         first.wait_for("tocsin_assigned_partitions", 4, timeout_s=90)
