@@ -14,13 +14,10 @@ Everything per mention is a numpy operation over the whole batch; the Python
 work is per batch and per bin, never per mention. Alongside the sums, two
 bounded pieces of evidence explain alerts:
 
-* a deterministic *sample* of each of the last ``sample_bins`` bins: the
-  ``sample_size`` mentions with the smallest id hash (uniform, independent of
-  arrival order and batching), kept in a fixed ring of slots. The ring also
-  holds the open bins and up to ``max_span_bins`` bins ahead; a caller feeding
-  a batch that moves the watermark further cuts it with :meth:`chunks` and
-  handles the bins each chunk closes before feeding the next, so that evidence
-  is read before the ring wraps;
+* a deterministic *sample* of each bin: the ``sample_size`` mentions with the
+  smallest id hash (uniform, independent of arrival order and batching), kept
+  for the open bins and the last ``sample_bins`` closed ones (the caller reads
+  what it needs after each update, then :meth:`forget_evidence`);
 * a *priority sample by reach* of the same bins (Duffield, Lund and Thorup's
   priority sampling: the ``author_sample_size`` mentions with the largest
   ``followers / u``, ``u`` uniform from the id hash), from which the top
@@ -35,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
@@ -166,8 +163,6 @@ class EventTimeBins(Detector):
         Mentions sampled per bin.
     sample_bins
         Closed bins whose samples are kept.
-    max_span_bins
-        Watermark advance (in bins) one update may make; see :meth:`chunks`.
     author_sample_size
         Mentions per bin in the priority sample by reach.
     max_text_chars
@@ -199,7 +194,6 @@ class EventTimeBins(Detector):
         aggressive_above: float = 0.5,
         sample_size: int = 6,
         sample_bins: int = 10,
-        max_span_bins: int = 8,
         author_sample_size: int = 10,
         max_text_chars: int = 280,
     ) -> None:
@@ -207,7 +201,6 @@ class EventTimeBins(Detector):
         check_positive_int("grace_ms", grace_ms, minimum=0)
         check_positive_int("sample_size", sample_size)
         check_positive_int("sample_bins", sample_bins)
-        check_positive_int("max_span_bins", max_span_bins)
         check_positive_int("author_sample_size", author_sample_size)
         check_positive_int("max_text_chars", max_text_chars)
         if not -1.0 <= negative_below <= 1.0:
@@ -225,7 +218,6 @@ class EventTimeBins(Detector):
         self.aggressive_above = aggressive_above
         self.sample_size = sample_size
         self.sample_bins = sample_bins
-        self.max_span_bins = max_span_bins
         self.author_sample_size = author_sample_size
         self.max_text_chars = max_text_chars
         super().__init__()
@@ -236,14 +228,12 @@ class EventTimeBins(Detector):
         self._open: dict[int, npt.NDArray[np.float64]] = {}
         self._accepted_total = 0
         self._late_total = 0
-        # Samples: a ring of slots, one per bin (bin % slots), each the k smallest hashes.
-        slots = self.sample_bins + self.grace_ms // self.bin_ms + self.max_span_bins + 3
-        self._slot_bin = np.full(slots, -1, dtype=np.int64)
-        self._slot_prio = np.full((slots, self.sample_size), _EMPTY, dtype=np.int64)
+        # Samples by bin: the k smallest id hashes.
+        self._sample_keys: dict[int, npt.NDArray[np.int64]] = {}
         # hash -> (id, author, followers, kind, negative, aggressive, text)
         self._samples: dict[int, tuple[str, str, int, int, bool, bool, str]] = {}
-        # Priority sample by reach: per slot the smallest keys u / (followers + 1).
-        self._reach_key = np.full((slots, self.author_sample_size), _EMPTY, dtype=np.int64)
+        # Priority sample by reach, by bin: the smallest keys u / (followers + 1).
+        self._reach_keys: dict[int, npt.NDArray[np.int64]] = {}
         # key -> (author hash, author, followers, kind)
         self._reach_rows: dict[int, tuple[int, str, int, int]] = {}
 
@@ -277,16 +267,36 @@ class EventTimeBins(Detector):
         """Sampled mentions of the bins within ``[start_ms, end_ms)``, newest bins first."""
         lo, hi = start_ms // self.bin_ms, (end_ms - 1) // self.bin_ms
         out: list[Sample] = []
-        for s in np.argsort(-self._slot_bin).tolist():
-            b = int(self._slot_bin[s])
-            if lo <= b <= hi:
-                for p in self._slot_prio[s].tolist():
-                    if p != _EMPTY:
-                        i, author, followers, kind, neg, agg, text = self._samples[p]
-                        out.append(
-                            Sample(p, i, author, followers, kind, neg, agg, text, b * self.bin_ms)
-                        )
+        for b in sorted((b for b in self._sample_keys if lo <= b <= hi), reverse=True):
+            for p in self._sample_keys[b].tolist():
+                if p != _EMPTY:
+                    i, author, followers, kind, neg, agg, text = self._samples[p]
+                    out.append(
+                        Sample(p, i, author, followers, kind, neg, agg, text, b * self.bin_ms)
+                    )
         return out
+
+    def forget_evidence(self) -> None:
+        """Drop the samples of bins older than the last ``sample_bins`` closed ones.
+
+        Every update starts with this: the evidence of the bins an update closed
+        stays readable until the next update.
+        """
+        if self._closed_until is None:
+            return
+        oldest = self._closed_until - self.sample_bins
+        for table, rows in (
+            (self._sample_keys, self._samples),
+            (self._reach_keys, self._reach_rows),
+        ):
+            stale = [b for b in table if b < oldest]
+            if stale:
+                for b in stale:
+                    del table[b]
+                if len(rows) > 2 * self.sample_size * (len(table) + 1) + 64:
+                    live = {int(x) for arr in table.values() for x in arr.tolist()}
+                    for key in [key for key in rows if key not in live]:
+                        del rows[key]
 
     def top_authors(self, *, start_ms: int, end_ms: int, k: int = 5) -> list[AuthorStat]:
         """Authors with the most estimated reach over the bins within ``[start_ms, end_ms)``.
@@ -297,13 +307,13 @@ class EventTimeBins(Detector):
         bin's sample is not full).
         """
         lo, hi = start_ms // self.bin_ms, (end_ms - 1) // self.bin_ms
-        k_max = self._reach_key.shape[1]
+        k_max = self.author_sample_size
         totals: dict[int, list[float]] = {}  # author hash -> [mentions, reach]
         info: dict[int, tuple[str, int, int]] = {}
-        for s in range(self._slot_bin.size):
-            if not lo <= int(self._slot_bin[s]) <= hi:
+        for b, arr in self._reach_keys.items():
+            if not lo <= b <= hi:
                 continue
-            keys = [key for key in self._reach_key[s].tolist() if key != _EMPTY]
+            keys = [key for key in arr.tolist() if key != _EMPTY]
             tau = keys[-1] if len(keys) == k_max else None
             for key in keys:
                 author_hash, name, followers, kind = self._reach_rows[key]
@@ -317,40 +327,6 @@ class EventTimeBins(Detector):
         return [AuthorStat(*info[h], count, reach) for h, (count, reach) in ranked]
 
     # -- updates ---------------------------------------------------------------
-    def chunks(self, batch: MentionBatch) -> list[tuple[int, int]]:
-        """Cut a batch (arrival order) where the watermark has advanced ``max_span_bins``.
-
-        Each piece moves the watermark at most ``max_span_bins`` past where its
-        first mention puts it. Feeding the pieces in turn gives the same bins as
-        feeding the batch whole (lateness is decided per mention); the caller
-        first :meth:`advance` s to each piece's first mention (closing what a
-        long silence closes while the older samples are still in the ring), then
-        reads the evidence of the bins each piece closed.
-
-        >>> from detectors.batch import MentionBatch
-        >>> b = MentionBatch.from_rows(ts_ms=[0, 60_000, 500_000, 530_000, 900_000],
-        ...     followers=[1] * 5, sentiment=[0.0] * 5, aggression=[0.0] * 5,
-        ...     kind=["public"] * 5, ids=list("abcde"), authors=list("abcde"), texts=[""] * 5)
-        >>> EventTimeBins(max_span_bins=5).chunks(b)
-        [(0, 2), (2, 4), (4, 5)]
-        """
-        n = len(batch)
-        if n == 0:
-            return []
-        reach = np.maximum.accumulate(batch.ts_ms) // self.bin_ms
-        base = int(reach[0]) if self._watermark is None else self._watermark // self.bin_ms
-        if int(reach[-1]) - base <= self.max_span_bins:
-            return [(0, n)]
-        out: list[tuple[int, int]] = []
-        start = 0
-        while start < n:
-            limit = max(base, int(reach[start])) + self.max_span_bins
-            stop = max(start + 1, int(np.searchsorted(reach, limit, side="right")))
-            out.append((start, stop))
-            base = int(reach[stop - 1])
-            start = stop
-        return out
-
     def update(self, batch: MentionBatch) -> BinsUpdate:
         """Add a batch of mentions (in arrival order); return the bins it closed."""
         if len(batch) == 0:
@@ -405,6 +381,8 @@ def update_many(
     ``EventTimeBins.update`` is this with one brand: there is one implementation.
     """
     first = items[0]
+    for it in items:  # what the previous update closed has been read by now
+        it.forget_evidence()
     bin_ms, grace = first.bin_ms, first.grace_ms
     n = len(batch)
     k_items = len(items)
@@ -481,7 +459,6 @@ def _accumulate_many(
     g_bin = bins[order][group_start].tolist()
     group_of = np.empty(m, dtype=np.int64)
     group_of[order] = np.repeat(np.arange(group_start.size), np.diff([*group_start, m]))
-    slots = first._slot_bin.size
     for k, b, row in zip(g_seg, g_bin, sums, strict=True):
         it = items[k]
         acc = it._open.get(b)
@@ -489,16 +466,10 @@ def _accumulate_many(
             it._open[b] = row.copy()
         else:
             acc += row
-        s = b % slots
-        if it._slot_bin[s] != b:  # the slot's previous bin is older than the evidence window
-            it._slot_bin[s] = b
-            it._slot_prio[s] = _EMPTY
-            it._reach_key[s] = _EMPTY
-    group_slot = [b % slots for b in g_bin]
     # Uniform sample: the smallest id hashes.
     id_hash = batch.id_hash[rows]
     entered = _merge_smallest_many(
-        [it._slot_prio for it in items], g_seg, group_slot, group_of, id_hash
+        [it._sample_keys for it in items], first.sample_size, g_seg, g_bin, group_of, id_hash
     )
     if entered:
         cut = first.max_text_chars
@@ -514,12 +485,15 @@ def _accumulate_many(
                 bool(aggressive[local]),
                 texts[r][:cut],
             )
-        for k in {int(seg[local]) for local, _ in entered}:
-            _prune(items[k]._samples, items[k]._slot_prio)
     # Priority sample by reach: the smallest u / (followers + 1).
     reach_key = (id_hash >> 1) // (followers + 1)
     entered = _merge_smallest_many(
-        [it._reach_key for it in items], g_seg, group_slot, group_of, reach_key
+        [it._reach_keys for it in items],
+        first.author_sample_size,
+        g_seg,
+        g_bin,
+        group_of,
+        reach_key,
     )
     if entered:
         author_hash = batch.author_hash[rows]
@@ -531,32 +505,30 @@ def _accumulate_many(
                 int(followers[local]),
                 int(kind[local]),
             )
-        for k in {int(seg[local]) for local, _ in entered}:
-            _prune(items[k]._reach_rows, items[k]._reach_key)
 
 
 def _merge_smallest_many(
-    rings: list[npt.NDArray[np.int64]],
+    tables: list[dict[int, npt.NDArray[np.int64]]],
+    k: int,
     g_seg: list[int],
-    g_slot: list[int],
+    g_bin: list[int],
     group_of: npt.NDArray[np.int64],
     key: npt.NDArray[np.int64],
 ) -> list[tuple[int, int]]:
-    """Merge rows into their (brand, slot) ring's ``k`` smallest keys.
+    """Merge rows into their (brand, bin) sample's ``k`` smallest keys.
 
     Returns (row, key) of the rows that entered. A key equal to one already in
-    its slot (the same mention delivered again) is ignored, so the result does
+    its sample (the same mention delivered again) is ignored, so the result does
     not depend on batching or redelivery.
     """
-    k = rings[0].shape[1]
-    limit = np.array(
-        [rings[b][s, k - 1] for b, s in zip(g_seg, g_slot, strict=True)], dtype=np.int64
-    )
+    empty = _empty_row(k)
+    current = [tables[sg].get(b, empty) for sg, b in zip(g_seg, g_bin, strict=True)]
+    limit = np.array([row[k - 1] for row in current], dtype=np.int64)
     enter = np.flatnonzero(key < limit[group_of])
     if enter.size == 0:
         return []
     touched = np.unique(group_of[enter]).tolist()
-    old = np.concatenate([rings[g_seg[g]][g_slot[g]] for g in touched])
+    old = np.concatenate([current[g] for g in touched])
     cand_group = np.concatenate(
         [np.repeat(np.asarray(touched, dtype=np.int64), k), group_of[enter]]
     )
@@ -570,18 +542,21 @@ def _merge_smallest_many(
     gstart = np.flatnonzero(np.diff(cand_group, prepend=-1))
     rank = np.arange(cand_group.size) - np.repeat(gstart, np.diff([*gstart, cand_group.size]))
     kept = rank < k
-    new_ring = np.full((len(touched), k), _EMPTY, dtype=np.int64)
+    new_rows = np.full((len(touched), k), _EMPTY, dtype=np.int64)
     position = np.searchsorted(np.asarray(touched, dtype=np.int64), cand_group[kept])
-    new_ring[position, rank[kept]] = cand_key[kept]
+    new_rows[position, rank[kept]] = cand_key[kept]
     for i, g in enumerate(touched):
-        rings[g_seg[g]][g_slot[g]] = new_ring[i]
+        tables[g_seg[g]][g_bin[g]] = new_rows[i]
     new = kept & (cand_row >= 0)
     return list(zip(cand_row[new].tolist(), cand_key[new].tolist(), strict=True))
 
 
-def _prune(rows: dict[int, Any], ring: npt.NDArray[np.int64]) -> None:
-    """Forget the rows of keys no longer in the ring (once they are many)."""
-    if len(rows) > 3 * ring.size:
-        live = set(ring[ring != _EMPTY].tolist())
-        for key in [key for key in rows if key not in live]:
-            del rows[key]
+_EMPTY_ROWS: dict[int, npt.NDArray[np.int64]] = {}
+
+
+def _empty_row(k: int) -> npt.NDArray[np.int64]:
+    row = _EMPTY_ROWS.get(k)
+    if row is None:
+        row = _EMPTY_ROWS[k] = np.full(k, _EMPTY, dtype=np.int64)
+        row.setflags(write=False)
+    return row

@@ -254,6 +254,7 @@ class BrandState:
             grace_ms=s.grace_ms,
             negative_below=s.negative_below,
             aggressive_above=s.aggressive_above,
+            sample_bins=s.evidence_bins,
         )
         self.volume = VolumeDetector(bin_ms=s.bin_ms)
         self.tone = ToneDetector()
@@ -355,21 +356,6 @@ class BrandState:
     def update(self, batch: MentionBatch) -> StateUpdate:
         """Add the brand's mentions (arrival order); return what changed."""
         return update_many([self], batch, [(0, len(batch))])[0]
-
-    def _update_in_chunks(self, batch: MentionBatch) -> StateUpdate:
-        """A batch that moves the watermark far: piece by piece, evidence read in between."""
-        out = StateUpdate(0, 0, 0, [])
-        bins = self.bins
-        for lo, hi in bins.chunks(batch):
-            part = batch if hi - lo == len(batch) else batch.slice(lo, hi)
-            self._note_people(part)
-            jump = bins.advance(watermark_ms=int(part.ts_ms[0]))
-            self._run(jump.closed_start_ms, jump.closed_values, out)
-            result = bins.update(part)
-            self._run(result.closed_start_ms, result.closed_values, out)
-            out.accepted += result.accepted
-            out.late += result.late
-        return out
 
     def advance(self, *, watermark_ms: int) -> StateUpdate:
         """Move event time forward without mentions (the brand went quiet)."""
@@ -564,7 +550,8 @@ class BrandState:
 
     def _evidence(self, end: int) -> Evidence:
         window = list(self.recent)
-        start = window[0][0] if window else end - self.settings.bin_ms
+        # exactly the last evidence_bins bins: what the bins keep samples of, however batched
+        start = end - self.settings.evidence_bins * self.settings.bin_ms
         sums = (
             [sum(row[i] for _, row in window) for i in range(len(window[0][1]))] if window else []
         )
@@ -605,10 +592,8 @@ def update_many(
     """Update several brands at once: ``batch[lo:hi]`` are the mentions of ``states[k]``.
 
     The per-mention work is done once over the whole batch (numpy); what remains
-    in Python runs per brand and per closed bin. A brand whose slice moves its
-    watermark further than its bins' evidence ring holds is taken in pieces
-    (:meth:`detectors.bins.EventTimeBins.chunks`); the result is the same. All
-    states must share their settings; slices must be non-empty. The worker, the
+    in Python runs per brand and per closed bin. All states must share their
+    settings. The worker, the
     replays and the benchmarks all come here; ``BrandState.update`` is this with
     one brand.
     """
@@ -620,38 +605,19 @@ def update_many(
         return [results_by_k.get(k, StateUpdate(0, 0, 0, [])) for k in range(len(states))]
     if not states:
         return []
-    first = states[0].bins
-    ts = batch.ts_ms
-    starts = np.array([lo for lo, _ in bounds], dtype=np.int64)
-    top_bin = np.maximum.reduceat(ts, starts) // first.bin_ms
-    results: list[StateUpdate | None] = [None] * len(states)
-    together: list[int] = []
-    for k, state in enumerate(states):
-        wm = state.bins.watermark_ms
-        base = int(ts[starts[k]]) // first.bin_ms if wm is None else wm // first.bin_ms
-        if int(top_bin[k]) - base > first.max_span_bins:
-            lo, hi = bounds[k]
-            results[k] = state._update_in_chunks(batch.slice(lo, hi))
-        else:
-            together.append(k)
-    if together:
-        picked = [states[k] for k in together]
-        picked_bounds = [bounds[k] for k in together]
-        # official and employee posts (rare): to their brand
-        kind = batch.kind
-        special = np.flatnonzero(
-            (kind == KIND_CODES["official"]) | (kind == KIND_CODES["employee"])
-        )
-        if special.size:
-            los = np.array([lo for lo, _ in picked_bounds], dtype=np.int64)
-            his = np.array([hi for _, hi in picked_bounds], dtype=np.int64)
-            owner = np.searchsorted(los, special, side="right") - 1
-            for i, o in zip(special.tolist(), owner.tolist(), strict=True):
-                if o >= 0 and i < his[o]:
-                    picked[o]._note_row(batch, i, official=int(kind[i]) == KIND_CODES["official"])
-        closed = bins_update_many([st.bins for st in picked], batch, picked_bounds)
-        for k, state, result in zip(together, picked, closed, strict=True):
-            out = StateUpdate(result.accepted, result.late, 0, [])
-            state._run(result.closed_start_ms, result.closed_values, out)
-            results[k] = out
-    return [r for r in results if r is not None]
+    # official and employee posts (rare): to their brand
+    kind = batch.kind
+    special = np.flatnonzero((kind == KIND_CODES["official"]) | (kind == KIND_CODES["employee"]))
+    if special.size:
+        los = np.array([lo for lo, _ in bounds], dtype=np.int64)
+        owner = np.searchsorted(los, special, side="right") - 1
+        for i, o in zip(special.tolist(), owner.tolist(), strict=True):
+            if o >= 0 and i < bounds[o][1]:
+                states[o]._note_row(batch, i, official=int(kind[i]) == KIND_CODES["official"])
+    closed = bins_update_many([st.bins for st in states], batch, bounds)
+    results = []
+    for state, result in zip(states, closed, strict=True):
+        out = StateUpdate(result.accepted, result.late, 0, [])
+        state._run(result.closed_start_ms, result.closed_values, out)
+        results.append(out)
+    return results

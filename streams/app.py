@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import socket
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, cast
 
 import faust
@@ -39,6 +41,13 @@ def faust_broker_url(settings: Settings) -> str:
     return ";".join(f"{scheme}://{server}" for server in settings.bootstrap_servers)
 
 
+def _data_dir(settings: Settings) -> str:
+    """Faust's local directory; its parent is created (Faust creates only the leaf)."""
+    path = Path(settings.data_dir or Path(tempfile.gettempdir()) / "tocsin" / settings.app_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return str(path)
+
+
 def build_worker(settings: Settings, *, registry: CollectorRegistry | None = None) -> Worker:
     """Wire a worker from the settings."""
     register_codecs()
@@ -51,6 +60,7 @@ def build_worker(settings: Settings, *, registry: CollectorRegistry | None = Non
         settings.app_id,
         broker=faust_broker_url(settings),
         store="memory://",
+        datadir=_data_dir(settings),
         autodiscover=False,
         web_enabled=settings.web_enabled,
         web_bind=settings.web_host,

@@ -33,7 +33,13 @@ import msgspec
 from detectors.batch import MentionBatch
 from detectors.incidents import IncidentEvent
 from detectors.lexicon import ToneScorer
-from detectors.state import BrandState, DetectionSettings, Expectation
+from detectors.state import (
+    BrandState,
+    DetectionSettings,
+    Expectation,
+    StateUpdate,
+    update_many,
+)
 from streams.alerts import alert_from_change, cloudevent_headers
 from streams.codec import MentionDecoder, Reject
 from streams.columns import to_batch
@@ -195,8 +201,7 @@ class Processor:
         if truncated:
             metrics.truncated.inc(truncated)
         metrics.messages.inc(len(messages))
-        for brand, items in groups.items():
-            self._apply(brand, items, out)
+        self._apply_all(groups, out)
         for msg in commands:
             self._command(msg, out)
         if out.late:
@@ -216,24 +221,51 @@ class Processor:
             self.records[brand] = record
         return record
 
-    def _apply(self, brand: str, items: list[tuple[Message, list[Mention]]], out: Output) -> None:
-        record = self._record(brand)
-        offsets = record.offsets
+    def _apply_all(
+        self, groups: dict[str, list[tuple[Message, list[Mention]]]], out: Output
+    ) -> None:
+        """Skip what the states already hold, then update every brand in one pass."""
+        brands: list[str] = []
+        records: list[BrandRecord] = []
         fresh: list[Mention] = []
-        partition = items[-1][0].partition
-        for msg, mentions in items:
-            tp = (msg.topic, msg.partition)
-            if msg.offset <= offsets.get(tp, -1):
-                out.duplicates += len(mentions)
-                continue
-            fresh.extend(mentions)
-            offsets[tp] = msg.offset
-            partition = msg.partition
+        bounds: list[tuple[int, int]] = []
+        partitions: list[int] = []
+        for brand, items in groups.items():
+            record = self._record(brand)
+            offsets = record.offsets
+            start = len(fresh)
+            partition = items[-1][0].partition
+            for msg, mentions in items:
+                tp = (msg.topic, msg.partition)
+                if msg.offset <= offsets.get(tp, -1):
+                    out.duplicates += len(mentions)
+                    continue
+                fresh.extend(mentions)
+                offsets[tp] = msg.offset
+                partition = msg.partition
+            if len(fresh) > start:
+                brands.append(brand)
+                records.append(record)
+                bounds.append((start, len(fresh)))
+                partitions.append(partition)
         if not fresh:
             return
         batch: MentionBatch = to_batch(fresh, self.scorer)
+        updates = update_many([r.state for r in records], batch, bounds)
+        for brand, record, partition, update in zip(
+            brands, records, partitions, updates, strict=True
+        ):
+            self._after_update(brand, record, partition, update, out)
+
+    def _after_update(
+        self,
+        brand: str,
+        record: BrandRecord,
+        partition: int,
+        update: StateUpdate,
+        out: Output,
+    ) -> None:
         state = record.state
-        update = state.update(batch)
         out.mentions += update.accepted
         out.late += update.late
         out.dirty[brand] = partition

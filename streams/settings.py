@@ -67,6 +67,9 @@ class Settings:
         (loopback unless configured). ``web_enabled``: Faust's own web server,
         off by default (it would serve table data); ``web_host``/``web_port``
         when on. ``tone_scorer``: scorer for mentions without upstream sentiment.
+        ``data_dir``: Faust's local directory (tables live in memory and in their
+        changelog topics, so it holds only bookkeeping); empty means
+        ``<system temp dir>/tocsin/<app_id>``, never the working directory.
     Producers
         ``produce_batch_max`` mentions per message and ``produce_linger_ms``: how
         long a brand's batch may wait to fill.
@@ -118,6 +121,7 @@ class Settings:
     web_host: str = "127.0.0.1"
     web_port: int = 6066
     tone_scorer: ScorerName = "builtin"
+    data_dir: str = ""
     log_level: LogLevel = "info"
 
     produce_batch_max: int = 500

@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -121,6 +122,7 @@ def faust_app_options(session_timeout_s: float = 6.0) -> dict[str, Any]:
     """The Faust settings Tocsin's worker uses (``streams/app.py``) that shape consumption."""
     return {
         "store": "memory://",
+        "datadir": tempfile.mkdtemp(prefix="tocsin-bench-"),
         "autodiscover": False,
         "web_enabled": False,
         "broker_session_timeout": session_timeout_s,

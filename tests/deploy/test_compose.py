@@ -158,11 +158,21 @@ def test_workers_form_one_group_and_topics_come_first() -> None:
 
 def test_topics_get_partitions_replicas_and_retention() -> None:
     specs = {s.name: s for s in topic_specs(_settings("topics"))}
-    assert set(specs) == {"mentions", "alerts", "mentions-deadletter"}
+    assert set(specs) == {
+        "mentions",
+        "alerts",
+        "mentions-deadletter",
+        "incidents",
+        "brand-minutes",
+        "tocsin-commands",
+    }
     assert {(s.partitions, s.replication_factor) for s in specs.values()} == {(12, 3)}
     assert specs["mentions"].configs()["retention.ms"] == str(7 * DAY_MS)
     assert specs["alerts"].configs()["retention.ms"] == str(90 * DAY_MS)
     assert specs["mentions-deadletter"].configs()["retention.ms"] == str(30 * DAY_MS)
+    assert specs["incidents"].configs()["retention.ms"] == str(365 * DAY_MS)
+    assert specs["brand-minutes"].configs()["retention.ms"] == str(90 * DAY_MS)
+    assert specs["tocsin-commands"].configs()["retention.ms"] == str(30 * DAY_MS)
 
 
 def test_bind_mounts_exist() -> None:

@@ -53,7 +53,9 @@ def test_produce_then_tail_alerts(broker: EmbeddedBroker, tmp_path: Path) -> Non
         assert worker.stop() == 0, worker.tail_log()
     rows = [line for line in table.splitlines() if "laiterie-dupre" in line]
     assert any("-> crisis" in row for row in rows)
-    assert not any("fromagerie-vial" in line for line in table.splitlines())
+    # the calm brand may be watched (a dawn flurry), never alerted
+    calm = [line for line in table.splitlines() if "fromagerie-vial" in line]
+    assert not any("-> alert" in line or "-> crisis" in line for line in calm), calm
 
 
 def test_drill_run_plays_live_and_debriefs(tmp_path: Path) -> None:

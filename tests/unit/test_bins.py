@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from detectors.batch import MentionBatch
-from detectors.bins import FIELDS, EventTimeBins
+from detectors.bins import FIELDS, EventTimeBins, update_many
 
 MIN = 60_000
 
@@ -165,6 +165,52 @@ def test_batching_does_not_change_the_result(
     assert whole.watermark_ms == split.watermark_ms
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    streams=st.lists(
+        st.lists(st.integers(min_value=0, max_value=40 * MIN), min_size=1, max_size=40),
+        min_size=1,
+        max_size=4,
+    ),
+    rounds=st.integers(min_value=1, max_value=4),
+    grace=st.sampled_from([0, MIN, 3 * MIN]),
+)
+def test_several_brands_at_once_equal_each_brand_alone(
+    streams: list[list[int]], rounds: int, grace: int
+) -> None:
+    """``update_many`` over brands = each brand updated alone: bins, lateness, samples."""
+    t0 = 1_700_000_000_000
+    together = [EventTimeBins(bin_ms=MIN, grace_ms=grace, sample_bins=40) for _ in streams]
+    alone = [EventTimeBins(bin_ms=MIN, grace_ms=grace, sample_bins=40) for _ in streams]
+    batches = [make_batch([t0 + o for o in offsets]) for offsets in streams]
+    closed_together: list[list] = [[] for _ in streams]
+    closed_alone: list[list] = [[] for _ in streams]
+    late_together, late_alone = [0] * len(streams), [0] * len(streams)
+    for r in range(rounds):
+        parts = [b.take(np.arange(len(b))[r::rounds]) for b in batches]
+        present = [k for k, p in enumerate(parts) if len(p)]
+        if not present:
+            continue
+        bounds, lo = [], 0
+        for k in present:
+            bounds.append((lo, lo + len(parts[k])))
+            lo += len(parts[k])
+        whole = MentionBatch.concat([parts[k] for k in present])
+        results = update_many([together[k] for k in present], whole, bounds)
+        for k, res in zip(present, results, strict=True):
+            closed_together[k] += res.closed
+            late_together[k] += res.late
+            single = alone[k].update(parts[k])
+            closed_alone[k] += single.closed
+            late_alone[k] += single.late
+    assert late_together == late_alone
+    for k in range(len(streams)):
+        assert counts(closed_together[k]) == counts(closed_alone[k])
+        assert together[k].watermark_ms == alone[k].watermark_ms
+        ids = [s.id for s in together[k].samples(start_ms=t0 - MIN, end_ms=t0 + 50 * MIN)]
+        assert ids == [s.id for s in alone[k].samples(start_ms=t0 - MIN, end_ms=t0 + 50 * MIN)]
+
+
 def test_memory_is_bounded_over_a_simulated_month() -> None:
     rng = np.random.default_rng(11)
     bins = EventTimeBins(bin_ms=MIN, grace_ms=2 * MIN)
@@ -188,7 +234,7 @@ def test_memory_is_bounded_over_a_simulated_month() -> None:
         )
         closed_total += len(bins.update(batch).closed)
         sizes.append(len(pickle.dumps(bins)))
-        assert len(bins.samples(start_ms=0, end_ms=2**62)) <= 6 * (10 + 2 + 8 + 3)
+        assert len(bins.samples(start_ms=0, end_ms=2**62)) <= 6 * (10 + 2 + 62)  # + a batch
         assert bins.open_bins <= 2 * MIN // MIN + 2
     assert closed_total > 31 * 24 * 60 - 10
     # no growth: the last week's state is no bigger than the first day's largest

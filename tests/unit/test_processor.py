@@ -110,3 +110,31 @@ def test_invalid_elements_of_a_batch_are_refused_alone() -> None:
     values = {dl.reason: dl.value for dl in out.deadletters}
     assert json.loads(values["bad_value"])["id"] == "bad"  # the element's own bytes
     assert records["acme"].offsets == {("mentions", 1): 42}
+
+
+def test_brands_processed_together_behave_as_each_alone() -> None:
+    """One take mixing several brands gives each brand the alerts it gets alone."""
+    per_brand = {
+        "acme": baseline_then_burst("acme", days=1.5, seed=4),
+        "globex": baseline_then_burst("globex", days=1.5, rate_per_min=3, seed=5),
+        "initech": baseline_then_burst("initech", days=1.2, seed=6),
+    }
+    mixed = sorted((m for ms in per_brand.values() for m in ms), key=lambda m: m["ts"])
+    # consecutive mentions of one brand share a message, brands interleave
+    messages: list[Message] = []
+    i = 0
+    while i < len(mixed):
+        j = i
+        while j < len(mixed) and j - i < 50 and mixed[j]["brand"] == mixed[i]["brand"]:
+            j += 1
+        messages += messages_of(mixed[i:j], per_message=50)
+        i = j
+    messages = [
+        Message(m.topic, m.partition, k, m.timestamp_ms, m.key, m.value)
+        for k, m in enumerate(messages)
+    ]
+    together = run({}, messages, take=300)
+    assert {a["brand"] for a in together} == set(per_brand)
+    for brand, mentions in per_brand.items():
+        alone = run({}, messages_of(mentions, per_message=50), take=100)
+        assert alone and [a for a in together if a["brand"] == brand] == alone
