@@ -10,10 +10,15 @@ cut into processing batches of C mentions, each one columnar
 decoding is not the hot path). In the same run, two baselines do the same work mention by mention:
 
 * ``per_mention_python``: straightforward Python windowing (a dict of bins per
-  brand, watermark, lateness, sums, top authors, a sample) feeding the same
-  detectors per closed bin;
+  brand, watermark, lateness, sums, top authors, a sample) whose closed bins go
+  through the worker's own per-bin pass (``BrandState._run``: the same
+  detectors, fusion, incidents and minute records), so that only the way
+  mentions become bins differs;
 * ``river_per_mention``: river's drift detectors (ADWIN on the mention rate,
   PageHinkley on sentiment) updated once per mention, as a stream library would.
+
+Each side is also timed on its windowing alone (no per-bin pass), which shows how
+much of the cost is per mention and how much per closed brand-bin.
 
 Prints the figures, then one JSON object on its last line with at least
 ``mentions_per_s``, ``ratio_to_per_mention_python`` and ``state_bytes_per_brand``.
@@ -37,12 +42,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from detectors.batch import KIND_CODES, MentionBatch
-from detectors.evolution import EvolutionDetector
-from detectors.state import BrandState, DetectionSettings, update_many
-from detectors.tone import ToneDetector
-from detectors.volume import VolumeDetector
+from detectors.bins import update_many as bins_update_many
+from detectors.state import BrandState, DetectionSettings, StateUpdate, update_many
 
 MIN = 60_000
+_EMPLOYEE, _OFFICIAL, _MEDIA = (KIND_CODES[k] for k in ("employee", "official", "media"))
 T0 = 1_767_225_600_000
 
 
@@ -123,20 +127,37 @@ def run_tocsin(
     return elapsed, {"states": states, "closed_bins": closed, "changes": changes, "late": late}
 
 
-class _PerMentionBrand:
-    """The same windowing, one mention at a time, in plain Python."""
+def run_tocsin_windowing(batches: list[tuple[list[int], MentionBatch, list]], brands: int) -> float:
+    """The event-time bins alone (``detectors.bins.update_many``), no per-bin pass."""
+    settings = DetectionSettings()
+    states = {b: BrandState(brand=f"brand-{b}", settings=settings) for b in range(brands)}
+    gc.collect()
+    start = time.process_time()
+    for owners, batch, bounds in batches:
+        bins_update_many([states[o].bins for o in owners], batch, bounds)
+    return time.process_time() - start
 
-    def __init__(self, bin_ms: int, grace_ms: int) -> None:
-        self.bin_ms, self.grace_ms = bin_ms, grace_ms
+
+class _PerMentionBrand:
+    """The same windowing, one mention at a time, in plain Python.
+
+    Its closed bins go through the same per-bin pass as the worker's
+    (``BrandState._run``: volume, tone, evolution, fusion, incidents, responses,
+    inside, minute records), so the two runs differ only in how mentions
+    become bins.
+    """
+
+    def __init__(self, brand: int, settings: DetectionSettings, *, detect: bool = True) -> None:
+        self.detect = detect
+        self.bin_ms, self.grace_ms = settings.bin_ms, settings.grace_ms
         self.wm: int | None = None
         self.closed_until: int | None = None
         self.open: dict[int, list] = {}
-        self.volume = VolumeDetector(bin_ms=bin_ms)
-        self.tone = ToneDetector()
-        self.evolution = EvolutionDetector(bin_ms=bin_ms)
+        self.state = BrandState(brand=f"brand-{brand}", settings=settings)
         self.late = 0
+        self.closed = 0
 
-    def add(self, ts, followers, sentiment, aggression, author, id_hash) -> None:
+    def add(self, ts, followers, sentiment, aggression, kind, author, id_hash) -> None:
         b = ts // self.bin_ms
         wm = self.wm
         if wm is not None and (b + 1) * self.bin_ms + self.grace_ms <= wm:
@@ -144,14 +165,18 @@ class _PerMentionBrand:
             return
         acc = self.open.get(b)
         if acc is None:
-            acc = self.open[b] = [0, 0, 0, 0, {}, []]
+            acc = self.open[b] = [0, 0, 0, 0, 0, 0, 0, 0.0, {}, []]
         acc[0] += 1
         acc[1] += followers
         acc[2] += sentiment <= -0.25
         acc[3] += aggression >= 0.5
-        authors = acc[4]
+        acc[4] += kind == _EMPLOYEE
+        acc[5] += kind == _OFFICIAL
+        acc[6] += kind == _MEDIA
+        acc[7] += sentiment
+        authors = acc[8]
         authors[author] = authors.get(author, 0) + followers
-        sample = acc[5]
+        sample = acc[9]
         if len(sample) < 8:
             sample.append(id_hash)
         elif id_hash < max(sample):
@@ -163,24 +188,34 @@ class _PerMentionBrand:
     def _close(self, wm: int) -> None:
         frontier = (wm - self.grace_ms) // self.bin_ms
         start = self.closed_until if self.closed_until is not None else min(self.open)
+        if frontier <= start:
+            return
+        empty = [0, 0, 0, 0, 0, 0, 0, 0.0]
+        starts, rows = [], []
         for b in range(start, frontier):
-            acc = self.open.pop(b, None) or [0, 0, 0, 0, {}, []]
-            end = (b + 1) * self.bin_ms
-            self.volume.update(acc[0], end_ms=end)
-            self.tone.update(acc[0], acc[2], acc[3], end_ms=end)
-            self.evolution.update(acc[0], acc[1], end_ms=end)
-        if frontier > start:
-            self.closed_until = frontier
+            acc = self.open.pop(b, None)
+            starts.append(b * self.bin_ms)
+            rows.append(empty if acc is None else acc[:8])
+        if self.detect:
+            self.state._run(
+                np.array(starts, dtype=np.int64),
+                np.array(rows, dtype=np.float64),
+                StateUpdate(0, 0, 0, []),
+            )
+        self.closed += len(starts)
+        self.closed_until = frontier
 
 
-def run_per_mention(cols: dict, brands: int) -> float:
-    states = {b: _PerMentionBrand(MIN, MIN) for b in range(brands)}
+def run_per_mention(cols: dict, brands: int, *, detect: bool = True) -> float:
+    settings = DetectionSettings()
+    states = {b: _PerMentionBrand(b, settings, detect=detect) for b in range(brands)}
     rows = zip(
         cols["brand"].tolist(),
         cols["ts_ms"].tolist(),
         cols["followers"].tolist(),
         cols["sentiment"].tolist(),
         cols["aggression"].tolist(),
+        cols["kind"].tolist(),
         cols["author_hash"].tolist(),
         cols["id_hash"].tolist(),
         strict=True,
@@ -188,8 +223,8 @@ def run_per_mention(cols: dict, brands: int) -> float:
     rows = list(rows)
     gc.collect()
     start = time.process_time()
-    for b, ts, f, s, a, au, ih in rows:
-        states[b].add(ts, f, s, a, au, ih)
+    for b, ts, f, s, a, k, au, ih in rows:
+        states[b].add(ts, f, s, a, k, au, ih)
     return time.process_time() - start
 
 
@@ -246,23 +281,37 @@ def main(argv: list[str] | None = None) -> int:
         f"{info['closed_bins']:,} bins closed, {info['closed_bins'] / elapsed:,.0f} bins/s, "
         f"{info['late']:,} late, {info['changes']} level changes)"
     )
+    window_s = run_tocsin_windowing(batches, args.brands)
+    print(
+        f"  of which windowing   {args.mentions / window_s:>12,.0f} mentions/s  "
+        f"({window_s:.2f} s CPU; the per-bin pass: {elapsed - window_s:.2f} s, "
+        f"{(elapsed - window_s) / max(info['closed_bins'], 1) * 1e6:.1f} us per bin)"
+    )
     nb = args.baseline_mentions or args.mentions
     sub = {k: (v[:nb] if isinstance(v, (list, np.ndarray)) else v) for k, v in cols.items()}
     py = run_per_mention(sub, args.brands)
     py_rate = nb / py
     print(f"per-mention Python   {py_rate:>12,.0f} mentions/s  ({py:.2f} s CPU)")
+    py_window = run_per_mention(sub, args.brands, detect=False)
+    py_window_rate = nb / py_window
+    print(f"  of which windowing   {py_window_rate:>12,.0f} mentions/s  ({py_window:.2f} s CPU)")
     rv = run_river(sub, args.brands)
     rv_rate = nb / rv
     print(f"river per mention    {rv_rate:>12,.0f} mentions/s  ({rv:.2f} s CPU)")
+    window_rate = args.mentions / window_s
     result = {
         "mentions": args.mentions,
         "brands": args.brands,
         "rate_per_brand_per_min": args.rate,
         "mentions_per_s": round(rate),
         "bins_per_s": round(info["closed_bins"] / elapsed),
+        "windowing_mentions_per_s": round(window_rate),
+        "per_bin_pass_us": round((elapsed - window_s) / max(info["closed_bins"], 1) * 1e6, 1),
         "per_mention_python_per_s": round(py_rate),
+        "per_mention_python_windowing_per_s": round(py_window_rate),
         "river_per_mention_per_s": round(rv_rate),
         "ratio_to_per_mention_python": round(rate / py_rate, 2),
+        "windowing_ratio_to_per_mention_python": round(window_rate / py_window_rate, 2),
         "ratio_to_river": round(rate / rv_rate, 2),
         "state_bytes_per_brand": int(np.mean(sizes)),
         "state_bytes_per_brand_max": int(max(sizes)),
@@ -270,7 +319,8 @@ def main(argv: list[str] | None = None) -> int:
         f"Python {platform.python_version()}",
     }
     print(
-        f"ratios: x{result['ratio_to_per_mention_python']} per-mention Python, "
+        f"ratios: x{result['ratio_to_per_mention_python']} per-mention Python "
+        f"(windowing alone x{result['windowing_ratio_to_per_mention_python']}), "
         f"x{result['ratio_to_river']} river; state {result['state_bytes_per_brand']:,} bytes/brand "
         "(pickled)"
     )

@@ -30,9 +30,10 @@ watermark runs; memory does not grow with the run.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -236,6 +237,67 @@ class EventTimeBins(Detector):
         self._reach_keys: dict[int, npt.NDArray[np.int64]] = {}
         # key -> (author hash, author, followers, kind)
         self._reach_rows: dict[int, tuple[int, str, int, int]] = {}
+        # Evidence of closed bins sealed when the state was last pickled:
+        # (0 samples | 1 reach, bin) -> JSON [keys, rows]. Closed bins never change.
+        self._sealed: dict[tuple[int, int], bytes] = {}
+
+    # -- pickling: the state goes to the changelog after every batch -----------
+    def __getstate__(self) -> dict[str, Any]:
+        """The state, the evidence of closed bins sealed first (see :meth:`_seal`)."""
+        self._seal()
+        state = self.__dict__.copy()
+        for name, _ in _EVIDENCE:
+            state[name] = _pack(self.__dict__[name])
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, _ in _EVIDENCE:
+            state[name] = _unpack(state[name])
+        self.__dict__.update(state)
+
+    def _seal(self) -> None:
+        """Encode the evidence of closed bins once, as bytes.
+
+        A closed bin's evidence never changes until it is forgotten; sealed, it
+        costs a copy of its bytes each time the state is pickled (after every
+        batch that touches the brand) instead of a walk over its rows, and less
+        memory. Reads decode it (alerts and incident evidence only).
+        """
+        cut = self._closed_until
+        if cut is None:
+            return
+        oldest = cut - self.sample_bins  # older ones go at the next update: not worth it
+        for t, (name, rows_name) in enumerate(_EVIDENCE):
+            table: dict[int, npt.NDArray[np.int64]] = self.__dict__[name]
+            closed = [b for b in table if oldest <= b < cut]
+            if not closed:
+                continue
+            rows: dict[int, Any] = self.__dict__[rows_name]
+            for b in closed:
+                keys = [k for k in table.pop(b).tolist() if k != _EMPTY]
+                self._sealed[(t, b)] = json.dumps(
+                    [keys, [rows[k] for k in keys]], ensure_ascii=False, separators=(",", ":")
+                ).encode()
+            live = {k for keys in table.values() for k in keys.tolist()}
+            for k in [k for k in rows if k not in live]:
+                del rows[k]
+
+    def _evidence(self, t: int, lo: int, hi: int) -> list[tuple[int, list[int], list[Any]]]:
+        """(bin, keys, rows) of evidence table ``t`` for the bins ``lo..hi``, oldest first."""
+        name, rows_name = _EVIDENCE[t]
+        table: dict[int, npt.NDArray[np.int64]] = self.__dict__[name]
+        rows: dict[int, Any] = self.__dict__[rows_name]
+        out = []
+        for b, arr in table.items():
+            if lo <= b <= hi:
+                keys = [k for k in arr.tolist() if k != _EMPTY]
+                out.append((b, keys, [rows[k] for k in keys]))
+        for (tt, b), blob in self._sealed.items():
+            if tt == t and lo <= b <= hi:
+                keys, values = json.loads(blob)
+                out.append((b, keys, [tuple(v) for v in values]))
+        out.sort(key=lambda item: item[0])
+        return out
 
     # -- read-only views -------------------------------------------------------
     @property
@@ -267,13 +329,9 @@ class EventTimeBins(Detector):
         """Sampled mentions of the bins within ``[start_ms, end_ms)``, newest bins first."""
         lo, hi = start_ms // self.bin_ms, (end_ms - 1) // self.bin_ms
         out: list[Sample] = []
-        for b in sorted((b for b in self._sample_keys if lo <= b <= hi), reverse=True):
-            for p in self._sample_keys[b].tolist():
-                if p != _EMPTY:
-                    i, author, followers, kind, neg, agg, text = self._samples[p]
-                    out.append(
-                        Sample(p, i, author, followers, kind, neg, agg, text, b * self.bin_ms)
-                    )
+        for b, keys, rows in reversed(self._evidence(0, lo, hi)):
+            for p, (i, author, followers, kind, neg, agg, text) in zip(keys, rows, strict=True):
+                out.append(Sample(p, i, author, followers, kind, neg, agg, text, b * self.bin_ms))
         return out
 
     def forget_evidence(self) -> None:
@@ -297,6 +355,8 @@ class EventTimeBins(Detector):
                     live = {int(x) for arr in table.values() for x in arr.tolist()}
                     for key in [key for key in rows if key not in live]:
                         del rows[key]
+        for sealed in [key for key in self._sealed if key[1] < oldest]:
+            del self._sealed[sealed]
 
     def top_authors(self, *, start_ms: int, end_ms: int, k: int = 5) -> list[AuthorStat]:
         """Authors with the most estimated reach over the bins within ``[start_ms, end_ms)``.
@@ -310,13 +370,9 @@ class EventTimeBins(Detector):
         k_max = self.author_sample_size
         totals: dict[int, list[float]] = {}  # author hash -> [mentions, reach]
         info: dict[int, tuple[str, int, int]] = {}
-        for b, arr in self._reach_keys.items():
-            if not lo <= b <= hi:
-                continue
-            keys = [key for key in arr.tolist() if key != _EMPTY]
+        for _, keys, rows in self._evidence(1, lo, hi):
             tau = keys[-1] if len(keys) == k_max else None
-            for key in keys:
-                author_hash, name, followers, kind = self._reach_rows[key]
+            for author_hash, name, followers, kind in rows:
                 p = 1.0 if tau is None else min(1.0, (followers + 1) * tau / _KEY_SCALE)
                 acc = totals.setdefault(author_hash, [0.0, 0.0])
                 acc[0] += 1.0 / p
@@ -460,10 +516,10 @@ def _accumulate_many(
     group_of = np.empty(m, dtype=np.int64)
     group_of[order] = np.repeat(np.arange(group_start.size), np.diff([*group_start, m]))
     for k, b, row in zip(g_seg, g_bin, sums, strict=True):
-        it = items[k]
-        acc = it._open.get(b)
+        opened = items[k]._open
+        acc = opened.get(b)
         if acc is None:
-            it._open[b] = row.copy()
+            opened[b] = row.copy()
         else:
             acc += row
     # Uniform sample: the smallest id hashes.
@@ -471,18 +527,27 @@ def _accumulate_many(
     entered = _merge_smallest_many(
         [it._sample_keys for it in items], first.sample_size, g_seg, g_bin, group_of, id_hash
     )
-    if entered:
+    if entered[0]:
+        local, keys = entered
         cut = first.max_text_chars
         ids, authors, texts = batch.ids, batch.authors, batch.texts
-        for local, key_value in entered:
-            r = int(rows[local])
-            items[int(seg[local])]._samples[key_value] = (
+        for sg, key_value, r, fol, kd, neg, agg in zip(
+            seg[local].tolist(),
+            keys,
+            rows[local].tolist(),
+            followers[local].tolist(),
+            kind[local].tolist(),
+            negative[local].tolist(),
+            aggressive[local].tolist(),
+            strict=True,
+        ):
+            items[sg]._samples[key_value] = (
                 ids[r],
                 authors[r],
-                int(followers[local]),
-                int(kind[local]),
-                bool(negative[local]),
-                bool(aggressive[local]),
+                fol,
+                kd,
+                neg,
+                agg,
                 texts[r][:cut],
             )
     # Priority sample by reach: the smallest u / (followers + 1).
@@ -495,16 +560,19 @@ def _accumulate_many(
         group_of,
         reach_key,
     )
-    if entered:
-        author_hash = batch.author_hash[rows]
+    if entered[0]:
+        local, keys = entered
         authors = batch.authors
-        for local, key_value in entered:
-            items[int(seg[local])]._reach_rows[key_value] = (
-                int(author_hash[local]),
-                authors[int(rows[local])],
-                int(followers[local]),
-                int(kind[local]),
-            )
+        for sg, key_value, ah, r, fol, kd in zip(
+            seg[local].tolist(),
+            keys,
+            batch.author_hash[rows[local]].tolist(),
+            rows[local].tolist(),
+            followers[local].tolist(),
+            kind[local].tolist(),
+            strict=True,
+        ):
+            items[sg]._reach_rows[key_value] = (ah, authors[r], fol, kd)
 
 
 def _merge_smallest_many(
@@ -514,10 +582,10 @@ def _merge_smallest_many(
     g_bin: list[int],
     group_of: npt.NDArray[np.int64],
     key: npt.NDArray[np.int64],
-) -> list[tuple[int, int]]:
+) -> tuple[list[int], list[int]]:
     """Merge rows into their (brand, bin) sample's ``k`` smallest keys.
 
-    Returns (row, key) of the rows that entered. A key equal to one already in
+    Returns the rows that entered and their keys. A key equal to one already in
     its sample (the same mention delivered again) is ignored, so the result does
     not depend on batching or redelivery.
     """
@@ -526,7 +594,7 @@ def _merge_smallest_many(
     limit = np.array([row[k - 1] for row in current], dtype=np.int64)
     enter = np.flatnonzero(key < limit[group_of])
     if enter.size == 0:
-        return []
+        return [], []
     touched = np.unique(group_of[enter]).tolist()
     old = np.concatenate([current[g] for g in touched])
     cand_group = np.concatenate(
@@ -548,7 +616,26 @@ def _merge_smallest_many(
     for i, g in enumerate(touched):
         tables[g_seg[g]][g_bin[g]] = new_rows[i]
     new = kept & (cand_row >= 0)
-    return list(zip(cand_row[new].tolist(), cand_key[new].tolist(), strict=True))
+    return cand_row[new].tolist(), cand_key[new].tolist()
+
+
+_EVIDENCE: Final = (("_sample_keys", "_samples"), ("_reach_keys", "_reach_rows"))
+
+
+def _pack(
+    table: dict[int, npt.NDArray[np.int64]],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """A per-bin key table as (bins, one row of keys per bin)."""
+    bins = np.fromiter(table, dtype=np.int64, count=len(table))
+    rows = np.stack(list(table.values())) if table else np.zeros((0, 0), dtype=np.int64)
+    return bins, rows
+
+
+def _unpack(
+    packed: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]],
+) -> dict[int, npt.NDArray[np.int64]]:
+    bins, rows = packed
+    return dict(zip(bins.tolist(), rows, strict=True))
 
 
 _EMPTY_ROWS: dict[int, npt.NDArray[np.int64]] = {}

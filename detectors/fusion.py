@@ -245,6 +245,18 @@ class LevelFusion(Detector):
                 return None
         return (volume, negative, anger)
 
+    def _quiet(self, s: Scores) -> bool:
+        """Whether no rule above level 0 can hold on ``s`` (unrelaxed): the
+        short cut of :meth:`_highest` for the common calm bin."""
+        if s.onset >= self.onset_score or (self._held_onset and s.elevation >= self.keep_elevation):
+            return False
+        return (
+            s.elevation < self.watch_elevation
+            and s.elevation < self.alert_elevation
+            and s.negative < self.crisis_tone
+            and s.aggressive < self.crisis_tone
+        )
+
     def _highest(self, s: Scores, *, keep: bool) -> tuple[int, tuple[Reason, ...]]:
         for level in (3, 2, 1):
             reasons = self.rule(level, s, keep=keep)
@@ -275,6 +287,9 @@ class LevelFusion(Detector):
                 aggressive=scores.aggressive,
                 growth=0.0,
             )
+        if self._level == 0 and self._quiet(scores):  # most bins: no rule can hold
+            self._reasons, self._held_ms = (), end_ms
+            return
         target, reasons = self._highest(scores, keep=False)
         if target > self._level:
             self._level, self._reasons, self._held_ms = target, reasons, end_ms

@@ -142,8 +142,15 @@ def _wait_all_processed(worker: WorkerProcess, mentions, *, at_least: int | None
     deadline = time.monotonic() + 240
     last, stable = -1.0, 0
     while time.monotonic() < deadline:
-        consumed = worker.metric("tocsin_messages_consumed_total")
-        if consumed == last and consumed > 0:
+        try:
+            samples = worker.metrics()
+        except OSError:  # not serving yet
+            samples = {}
+        consumed = sum(
+            v for k, v in samples.items() if k.startswith("tocsin_messages_consumed_total")
+        )
+        lags = [v for k, v in samples.items() if k.startswith("tocsin_consumer_lag_messages{")]
+        if consumed == last and consumed > 0 and lags and sum(lags) == 0:
             stable += 1
             if stable >= 15:
                 return

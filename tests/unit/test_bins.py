@@ -211,6 +211,34 @@ def test_several_brands_at_once_equal_each_brand_alone(
         assert ids == [s.id for s in alone[k].samples(start_ms=t0 - MIN, end_ms=t0 + 50 * MIN)]
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    offsets=st.lists(st.integers(min_value=0, max_value=30 * MIN), min_size=1, max_size=120),
+    followers=st.lists(st.integers(min_value=0, max_value=10**7), min_size=120, max_size=120),
+    cuts=st.lists(st.integers(min_value=0, max_value=120), max_size=8),
+)
+def test_pickling_after_every_batch_changes_no_evidence(
+    offsets: list[int], followers: list[int], cuts: list[int]
+) -> None:
+    """The changelog pickles the state after each batch (closed bins' evidence is
+    sealed then): samples and top authors stay those of a state never pickled."""
+    t0 = 1_700_000_000_000
+    ts = [t0 + o for o in offsets]
+    batch = make_batch(
+        ts, followers=followers[: len(ts)], authors=[f"a{i % 7}" for i in range(len(ts))]
+    )
+    plain = EventTimeBins(bin_ms=MIN, grace_ms=MIN, sample_size=3, author_sample_size=4)
+    pickled = EventTimeBins(bin_ms=MIN, grace_ms=MIN, sample_size=3, author_sample_size=4)
+    bounds = sorted({0, len(ts), *(min(c, len(ts)) for c in cuts)})
+    for lo, hi in itertools.pairwise(bounds):
+        part = batch.take(np.arange(lo, hi))
+        assert counts(plain.update(part).closed) == counts(pickled.update(part).closed)
+        pickled = pickle.loads(pickle.dumps(pickled))
+        window = {"start_ms": t0 - MIN, "end_ms": t0 + 40 * MIN}
+        assert plain.samples(**window) == pickled.samples(**window)
+        assert plain.top_authors(**window, k=10) == pickled.top_authors(**window, k=10)
+
+
 def test_memory_is_bounded_over_a_simulated_month() -> None:
     rng = np.random.default_rng(11)
     bins = EventTimeBins(bin_ms=MIN, grace_ms=2 * MIN)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from detectors.fusion import LevelFusion, Scores
 
 MIN = 60_000
@@ -61,3 +64,32 @@ def test_reasons_explain_the_level() -> None:
     assert f.level == 3
     assert [r.signal for r in f.reasons] == ["volume_onset", "negative", "volume_elevation"]
     assert all(r.value >= r.threshold for r in f.reasons)
+
+
+class _NoShortCut(LevelFusion):
+    def _quiet(self, s: Scores) -> bool:
+        return False
+
+
+_unit = st.floats(0.0, 1.0)
+_scores = st.builds(
+    Scores,
+    onset=_unit,
+    elevation=st.floats(0.0, 12.0),
+    negative=_unit,
+    aggressive=_unit,
+    growth=st.floats(-2.0, 4.0),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 40), _scores), min_size=1, max_size=12))
+def test_the_calm_short_cut_changes_nothing(steps: list[tuple[int, Scores]]) -> None:
+    fast, slow = LevelFusion(), _NoShortCut()
+    t = 0
+    for n, s in steps:
+        for _ in range(n):
+            t += MIN
+            fast.update(s, end_ms=t)
+            slow.update(s, end_ms=t)
+            assert (fast.level, fast.reasons) == (slow.level, slow.reasons)
