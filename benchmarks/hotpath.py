@@ -206,7 +206,9 @@ class _PerMentionBrand:
         self.closed_until = frontier
 
 
-def run_per_mention(cols: dict, brands: int, *, detect: bool = True) -> float:
+def run_per_mention(
+    cols: dict, brands: int, *, detect: bool = True
+) -> tuple[float, dict[int, _PerMentionBrand]]:
     settings = DetectionSettings()
     states = {b: _PerMentionBrand(b, settings, detect=detect) for b in range(brands)}
     rows = zip(
@@ -225,7 +227,7 @@ def run_per_mention(cols: dict, brands: int, *, detect: bool = True) -> float:
     start = time.process_time()
     for b, ts, f, s, a, k, au, ih in rows:
         states[b].add(ts, f, s, a, k, au, ih)
-    return time.process_time() - start
+    return time.process_time() - start, states
 
 
 def run_river(cols: dict, brands: int) -> float:
@@ -289,10 +291,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     nb = args.baseline_mentions or args.mentions
     sub = {k: (v[:nb] if isinstance(v, (list, np.ndarray)) else v) for k, v in cols.items()}
-    py = run_per_mention(sub, args.brands)
+    py, _ = run_per_mention(sub, args.brands)
     py_rate = nb / py
     print(f"per-mention Python   {py_rate:>12,.0f} mentions/s  ({py:.2f} s CPU)")
-    py_window = run_per_mention(sub, args.brands, detect=False)
+    py_window, _ = run_per_mention(sub, args.brands, detect=False)
     py_window_rate = nb / py_window
     print(f"  of which windowing   {py_window_rate:>12,.0f} mentions/s  ({py_window:.2f} s CPU)")
     rv = run_river(sub, args.brands)

@@ -23,20 +23,7 @@ def test_the_hot_path_benchmark_runs_and_both_sides_see_the_same_bins(
     cols = module.synthesize(20_000, 20, 20.0, late_share=0.05, seed=3)
     _, info = module.run_tocsin(module.processing_batches(cols, 5_000), 20)
     # the per-mention baseline closes the same bins and drops the same late mentions
-    settings = module.DetectionSettings()
-    brands = {b: module._PerMentionBrand(b, settings) for b in range(20)}
-    for b, ts, f, s, a, k, au, ih in zip(
-        cols["brand"].tolist(),
-        cols["ts_ms"].tolist(),
-        cols["followers"].tolist(),
-        cols["sentiment"].tolist(),
-        cols["aggression"].tolist(),
-        cols["kind"].tolist(),
-        cols["author_hash"].tolist(),
-        cols["id_hash"].tolist(),
-        strict=True,
-    ):
-        brands[b].add(ts, f, s, a, k, au, ih)
+    _, brands = module.run_per_mention(cols, 20)
     assert sum(x.late for x in brands.values()) == info["late"]
     assert sum(x.closed for x in brands.values()) == info["closed_bins"]
 
