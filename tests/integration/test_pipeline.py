@@ -124,7 +124,7 @@ def test_sigkill_mid_stream_resumes_exactly(broker: EmbeddedBroker, tmp_path: Pa
     first.kill()
     second = WorkerProcess(run, tmp_path / "second.log").start()
     try:
-        _wait_all_processed(second, mentions, at_least=0)
+        _wait_for_totals(run, expected_totals, second)
     finally:
         assert second.stop() == 0, second.tail_log()
 
@@ -133,6 +133,20 @@ def test_sigkill_mid_stream_resumes_exactly(broker: EmbeddedBroker, tmp_path: Pa
     assert len(alert_ids) == len(set(alert_ids)), "an alert was published twice"
     assert sorted(alert_ids) == sorted(expected_alerts)
     assert any(json.loads(r.value)["level"] >= 2 for r in read_topic(run, run.alerts_topic))
+
+
+def _wait_for_totals(settings, expected: dict, worker: WorkerProcess) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the changelog holds ``expected`` per-brand totals (fail with the log)."""
+    import time
+
+    deadline = time.monotonic() + 240
+    totals: dict = {}
+    while time.monotonic() < deadline:
+        totals = brand_totals(settings)
+        if totals == expected:
+            return
+        time.sleep(1.0)
+    raise AssertionError(f"totals {totals} != {expected}\n{worker.tail_log()}")
 
 
 def _wait_all_processed(worker: WorkerProcess, mentions, *, at_least: int | None = None) -> None:
