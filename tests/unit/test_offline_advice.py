@@ -1,0 +1,84 @@
+"""The offline recommendation, end to end through a brand's state (no Kafka).
+
+After an official response, aggressiveness stays high while a few authors write most of
+the thread: the state emits ``offline_recommended`` with its reasons. The same crisis with
+the anger spread over many authors does not.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from detectors.batch import MentionBatch
+from detectors.state import BrandState, DetectionSettings
+
+MIN = 60_000
+DAY = 1440 * MIN
+T0 = 1_704_672_000_000  # Monday 2024-01-08 00:00 UTC
+
+
+def minute(
+    rng: np.random.Generator, t: int, n: int, *, angry: float, few: float, official: bool = False
+) -> MentionBatch:
+    """``n`` mentions in the minute starting at ``t``; a share ``few`` by three loud authors."""
+    ts = (t + rng.integers(0, MIN, n)).tolist()
+    loud = rng.random(n) < few
+    authors = [f"loud{i % 3}" if q else f"u{rng.integers(0, 5000)}" for i, q in enumerate(loud)]
+    aggressive = rng.random(n) < angry
+    kinds = ["public"] * n
+    texts = ["avis"] * n
+    if official:
+        kinds[0], authors[0], texts[0] = "official", "brand", "We are sorry and we are on it."
+    return MentionBatch.from_rows(
+        ts_ms=ts,
+        followers=rng.integers(10, 500, n).tolist(),
+        sentiment=np.where(aggressive, -0.9, 0.1).tolist(),
+        aggression=np.where(aggressive, 0.9, 0.0).tolist(),
+        kind=kinds,
+        ids=[f"m{t}-{i}" for i in range(n)],
+        authors=authors,
+        texts=texts,
+    )
+
+
+def events_of(*, few_after_response: float) -> list:
+    rng = np.random.default_rng(7)
+    state = BrandState(brand="acme", settings=DetectionSettings())
+    events = []
+    t = T0
+    for _ in range(2 * 1440):  # two calm days
+        events += state.update(minute(rng, t, int(rng.poisson(3)), angry=0.02, few=0.0)).events
+        t += MIN
+    response_at = t + 45 * MIN
+    for _ in range(4 * 60):  # an angry surge; an official response 45 minutes in
+        after = t >= response_at
+        batch = minute(
+            rng,
+            t,
+            int(rng.poisson(40)),
+            angry=0.6,
+            few=few_after_response if after else 0.0,
+            official=t == response_at,
+        )
+        events += state.update(batch).events
+        t += MIN
+    return events
+
+
+def test_a_few_loud_angry_authors_after_a_response_advise_going_offline() -> None:
+    events = events_of(few_after_response=0.7)
+    types = [e.type for e in events]
+    assert "opened" in types and "response_impact" in types
+    offline = [e for e in events if e.type == "offline_recommended"]
+    assert len(offline) == 1  # once per incident
+    reasons = offline[0].details["reasons"]
+    assert any(r.startswith("aggressive share") for r in reasons)
+    assert any(r.startswith("top 5 authors wrote") for r in reasons)
+    impact = next(e for e in events if e.type == "response_impact")
+    assert offline[0].event_time_ms >= impact.event_time_ms  # only once a response is judged
+
+
+def test_anger_spread_over_many_authors_does_not() -> None:
+    events = events_of(few_after_response=0.0)
+    assert "response_impact" in [e.type for e in events]
+    assert not [e for e in events if e.type == "offline_recommended"]
