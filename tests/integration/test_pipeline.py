@@ -146,7 +146,23 @@ def _wait_for_totals(settings, expected: dict, worker: WorkerProcess) -> None:  
         if totals == expected:
             return
         time.sleep(1.0)
-    raise AssertionError(f"totals {totals} != {expected}\n{worker.tail_log()}")
+    raise AssertionError(f"totals {totals} != {expected}\n{worker.tail_log()}\n{_stacks(worker)}")
+
+
+def _stacks(worker: WorkerProcess) -> str:
+    """The worker's Python stacks, when py-spy (the ``bench`` extra) is installed."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if not Path(spy).exists():
+        return "(py-spy not installed: no stacks)"
+    done = subprocess.run(
+        [spy, "dump", "--pid", str(worker.proc.pid)], capture_output=True, text=True, timeout=60
+    )
+    return done.stdout + done.stderr
 
 
 def _wait_all_processed(worker: WorkerProcess, mentions, *, at_least: int | None = None) -> None:
