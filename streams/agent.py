@@ -10,7 +10,12 @@ the batch to :class:`streams.processor.Processor`, then
 2. for brands with new alerts: waits until their record (alerts in its outbox)
    is acknowledged by the broker, sends the alerts, waits for the broker's
    acknowledgement, empties the outbox and writes the record again;
-3. sends dead letters.
+3. sends dead letters;
+4. waits until the broker has acknowledged every changelog record and dead
+   letter of the batch. Only then does the body return and Faust ack the
+   batch's events, so no offset is committed before the state it led to is
+   durable (Faust's own flush before a commit gives up after 0.1 s without a
+   send, which lost a batch after a SIGKILL in the restart test).
 
 After a rebalance or a restart, records recovered with a non-empty outbox have
 their alerts checked against the alerts topic (:meth:`DetectionAgent.on_recover`),
@@ -22,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import MutableMapping, Sequence
+from collections.abc import Awaitable, MutableMapping, Sequence
 from typing import Any, cast
 
 import aiokafka
@@ -114,19 +119,29 @@ class DetectionAgent:
                 for brand in brands:
                     self.records[brand].outbox.clear()
                     self._put(brand, out.dirty[brand])
-            for dl in out.deadletters:
-                await self._send_deadletter(dl)
+            sent = [await self._send_deadletter(dl) for dl in out.deadletters]
+            # The batch's offsets may be committed as soon as this body returns (Faust
+            # acks the events then). Faust flushes its producer buffer before a commit,
+            # but that flush gives up after 0.1 s without a send: wait here until the
+            # broker has every changelog record and dead letter of the batch, or a
+            # crash right after the commit would lose them.
+            await asyncio.gather(*written.values(), *sent)
             self.batches += 1
             metrics.batch_duration.observe(time.perf_counter() - started)
 
-    async def _send_deadletter(self, dl: DeadLetter) -> None:
-        """Send a dead letter; cut a value too large to send, and say so in a header."""
+    async def _send_deadletter(self, dl: DeadLetter) -> Awaitable[Any]:
+        """Send a dead letter; cut a value too large to send, and say so in a header.
+
+        Returns the future of its delivery."""
         value, headers = dl.value, dl.headers
         room = self.settings.max_message_bytes - 4096 - sum(len(k) + len(v) for k, v in headers)
         if len(value) > room:
             headers = [*headers, ("tocsin.errors.value.truncated.from", str(len(value)).encode())]
             value = value[: max(0, room)]
-        await self.deadletter_topic.send(key=dl.key, value=value, headers=headers, force=True)
+        fut: Awaitable[Any] = await self.deadletter_topic.send(
+            key=dl.key, value=value, headers=headers, force=True
+        )
+        return fut
 
     def _put(self, brand: str, partition: int) -> asyncio.Future[Any]:
         """Store the brand's record and send it to the changelog, on ``partition``."""
