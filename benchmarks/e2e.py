@@ -1193,36 +1193,25 @@ def main(argv: list[str] | None = None) -> int:
             log("(a) plain aiokafka consumer + orjson")
             record("consumer_batch", run_peer("consumer", "consumer.py", topic=batch, **peer))
             record("consumer_single", run_peer("consumer", "consumer.py", topic=single, **peer))
-        if "tocsin_batch" in only:
-            log("(e) Tocsin worker, batches")
-            record(
-                "tocsin_batch",
-                run_tocsin(
-                    "tocsin_batch",
-                    broker,
-                    batch,
-                    messages=b_msgs,
-                    expect=n,
-                    args=args,
-                    workdir=workdir,
-                    profile=args.profile,
-                ),
-            )
-        if "tocsin_single" in only:
-            log("(d) Tocsin worker, single messages")
-            record(
-                "tocsin_single",
-                run_tocsin(
-                    "tocsin_single",
-                    broker,
-                    single,
-                    messages=s_msgs,
-                    expect=n,
-                    args=args,
-                    workdir=workdir,
-                    profile=args.profile,
-                ),
-            )
+        for name, label, topic, messages in (
+            ("tocsin_batch", "(e) Tocsin worker, batches", batch, b_msgs),
+            ("tocsin_single", "(d) Tocsin worker, single messages", single, s_msgs),
+        ):
+            if name in only:
+                log(label)
+                record(
+                    name,
+                    run_tocsin(
+                        name,
+                        broker,
+                        topic,
+                        messages=messages,
+                        expect=n,
+                        args=args,
+                        workdir=workdir,
+                        profile=args.profile,
+                    ),
+                )
         if "bare_faust" in only:
             # on the messages (d) got through: the same prefix of the same topic
             same = runs.get("tocsin_single")

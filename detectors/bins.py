@@ -278,9 +278,7 @@ class EventTimeBins(Detector):
                 self._sealed[(t, b)] = json.dumps(
                     [keys, [rows[k] for k in keys]], ensure_ascii=False, separators=(",", ":")
                 ).encode()
-            live = {k for keys in table.values() for k in keys.tolist()}
-            for k in [k for k in rows if k not in live]:
-                del rows[k]
+            _drop_unreferenced(table, rows)
 
     def _evidence(self, t: int, lo: int, hi: int) -> list[tuple[int, list[int], list[Any]]]:
         """(bin, keys, rows) of evidence table ``t`` for the bins ``lo..hi``, oldest first."""
@@ -352,9 +350,7 @@ class EventTimeBins(Detector):
                 for b in stale:
                     del table[b]
                 if len(rows) > 2 * self.sample_size * (len(table) + 1) + 64:
-                    live = {int(x) for arr in table.values() for x in arr.tolist()}
-                    for key in [key for key in rows if key not in live]:
-                        del rows[key]
+                    _drop_unreferenced(table, rows)
         for sealed in [key for key in self._sealed if key[1] < oldest]:
             del self._sealed[sealed]
 
@@ -620,6 +616,13 @@ def _merge_smallest_many(
 
 
 _EVIDENCE: Final = (("_sample_keys", "_samples"), ("_reach_keys", "_reach_rows"))
+
+
+def _drop_unreferenced(table: dict[int, npt.NDArray[np.int64]], rows: dict[int, Any]) -> None:
+    """Delete the rows whose keys no bin of ``table`` holds any more."""
+    live = {k for keys in table.values() for k in keys.tolist()}
+    for key in [key for key in rows if key not in live]:
+        del rows[key]
 
 
 def _pack(

@@ -79,37 +79,18 @@ def build_worker(settings: Settings, *, registry: CollectorRegistry | None = Non
         stream_wait_empty=False,
         table_standby_replicas=0,
     )
-    mentions = app.topic(
-        settings.mentions_topic,
-        settings.commands_topic,
-        key_serializer="raw",
-        value_serializer="raw",
-        partitions=settings.partitions,
-    )
-    alerts = app.topic(
-        settings.alerts_topic,
-        key_serializer="raw",
-        value_serializer="raw",
-        partitions=settings.partitions,
-    )
-    incidents = app.topic(
-        settings.incidents_topic,
-        key_serializer="raw",
-        value_serializer="raw",
-        partitions=settings.partitions,
-    )
-    minutes = app.topic(
-        settings.minutes_topic,
-        key_serializer="raw",
-        value_serializer="raw",
-        partitions=settings.partitions,
-    )
-    deadletter = app.topic(
-        settings.deadletter_topic,
-        key_serializer="raw",
-        value_serializer="raw",
-        partitions=settings.partitions,
-    )
+
+    def raw_topic(*names: str) -> faust.TopicT:
+        """Bytes in, bytes out: Tocsin encodes and decodes its own messages."""
+        return app.topic(
+            *names, key_serializer="raw", value_serializer="raw", partitions=settings.partitions
+        )
+
+    mentions = raw_topic(settings.mentions_topic, settings.commands_topic)
+    alerts = raw_topic(settings.alerts_topic)
+    incidents = raw_topic(settings.incidents_topic)
+    minutes = raw_topic(settings.minutes_topic)
+    deadletter = raw_topic(settings.deadletter_topic)
     # Faust derives a table's serializers from model types; Tocsin's values are
     # not Faust models, so the changelog topic is declared here with its codecs.
     changelog = app.topic(

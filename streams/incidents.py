@@ -13,7 +13,7 @@ closed: volume, reach, tone, level, incident, top terms.
 
 from __future__ import annotations
 
-from typing import Annotated, Final, Literal
+from typing import Annotated, Final
 
 import msgspec
 
@@ -28,7 +28,7 @@ from detectors.bins import (
     SENTIMENT,
 )
 from detectors.fusion import LEVEL_NAMES
-from detectors.incidents import Incident, IncidentEvent, ResponseImpact
+from detectors.incidents import EventType, Incident, IncidentEvent, ResponseImpact, Verdict
 from detectors.state import MinuteRecord
 from streams.alerts import rfc3339
 
@@ -46,16 +46,6 @@ __all__ = [
 SCHEMA_VERSION: Final = "1.0"
 CE_TYPE: Final = "io.tocsin.incident"
 
-EventType = Literal[
-    "opened",
-    "escalated",
-    "de_escalated",
-    "resolved",
-    "acknowledged",
-    "response_impact",
-    "inside_rising",
-    "offline_recommended",
-]
 _Level = Annotated[int, msgspec.Meta(ge=0, le=3)]
 
 
@@ -74,7 +64,7 @@ class ResponseInfo(msgspec.Struct, frozen=True):
     response_time: str
     posts: int
     text: str
-    verdict: Literal["calmed", "no_effect", "backfired"]
+    verdict: Verdict
     window_minutes: float
     before_mentions: float
     after_mentions: float

@@ -110,7 +110,7 @@ def test_sigkill_mid_stream_resumes_exactly(broker: EmbeddedBroker, tmp_path: Pa
     try:
         publish(ref, mentions, batch_max=50)
         w.wait_for("tocsin_mentions_processed_total", 1, timeout_s=120, brand="delta")
-        _wait_all_processed(w, mentions)
+        _wait_all_processed(w)
     finally:
         assert w.stop() == 0, w.tail_log()
     expected_totals = brand_totals(ref)
@@ -165,7 +165,7 @@ def _stacks(worker: WorkerProcess) -> str:
     return done.stdout + done.stderr
 
 
-def _wait_all_processed(worker: WorkerProcess, mentions, *, at_least: int | None = None) -> None:
+def _wait_all_processed(worker: WorkerProcess) -> None:
     """Wait until the worker has consumed every message (consumer lag zero)."""
     import time
 
