@@ -49,6 +49,8 @@ __all__ = [
 #: Over-dispersion of mention counts, and the z-score a change must reach.
 _DISPERSION: Final = 0.02
 _Z: Final = 2.0
+#: Newton steps of the Poisson trend fit (it converges in 4 to 6 from a flat start).
+_NEWTON_STEPS: Final = 8
 
 INCIDENT_NAMESPACE: Final = uuid.UUID("0b4e3c5e-7f0a-5f2a-8d3e-2c6e1f4a9b10")
 
@@ -340,17 +342,18 @@ class ResponseMonitor(Detector):
 
     A crisis rises and decays by itself; comparing the hour after a response
     with the hour before would credit or blame the response for that. So the
-    trend of the window before (the log of the volume over its seasonal normal,
-    fitted by least squares, its slope capped to a factor 1.4 per ``window_ms``)
-    is extended over the window after: the *predicted* volume had nothing been
+    trend of the two windows before (the volume over its seasonal normal,
+    fitted by Poisson regression, its slope capped to a factor 1.4 per
+    ``window_ms``) is extended over the window after: the *predicted* volume had nothing been
     said. The response *backfired* when the volume after is at least
     ``backfire_ratio`` times the prediction or the aggressive share rose by
     ``2 * share_margin``; it *calmed* when the volume is at most ``calm_ratio``
     times the prediction, or below it with the aggressive share down by
     ``share_margin`` or the negative share down by ``2 * share_margin``;
     otherwise it had *no effect*. Each change must also be
-    significant (z >= 2; over-dispersed counts, two-proportion test for shares),
-    so a handful of posts at night never decides.
+    significant (z >= 2; over-dispersed counts plus the uncertainty of the
+    trend for the volume, two-proportion test for shares), so a handful of
+    posts at night, or a trend read from them, never decides.
 
     Parameters
     ----------
@@ -412,7 +415,7 @@ class ResponseMonitor(Detector):
         super().__init__()
 
     def _init_state(self) -> None:
-        bins = 2 * math.ceil(self.window_ms / self.bin_ms) + 4
+        bins = 3 * math.ceil(self.window_ms / self.bin_ms) + 4
         self._window = _Window(bins)
         self._pending: list[_Pending] = []
 
@@ -460,10 +463,13 @@ class ResponseMonitor(Detector):
         a_neg = sum(r[2] for r in after) / ac if ac else 0.0
         b_agg = sum(r[3] for r in before) / bc if bc else 0.0
         a_agg = sum(r[3] for r in after) / ac if ac else 0.0
-        predicted = self._predict(before, after, at)
+        predicted, predicted_var = self._predict(self._window.rows(at - 2 * w, at), after, at)
         ratio = (ac + 1.0) / (predicted + 1.0)
-        # Significance: over-dispersed counts for the volume, two proportions for anger.
-        z_volume = (ac - predicted) / math.sqrt(predicted + _DISPERSION * predicted**2 + 1.0)
+        # Significance: over-dispersed counts and the trend's own uncertainty for the
+        # volume, two proportions for anger.
+        z_volume = (ac - predicted) / math.sqrt(
+            predicted + _DISPERSION * predicted**2 + predicted_var + 1.0
+        )
         z_anger = _z_shares(b_agg, bc, a_agg, ac)
         z_negative = _z_shares(b_neg, bc, a_neg, ac)
         louder = ratio >= self.backfire_ratio and z_volume >= _Z
@@ -496,28 +502,73 @@ class ResponseMonitor(Detector):
             window_ms=w,
         )
 
-    def _predict(self, before: list[_Row], after: list[_Row], at: int) -> float:
-        """Mentions the trend before ``at`` predicts over the bins after it."""
+    def _predict(self, before: list[_Row], after: list[_Row], at: int) -> tuple[float, float]:
+        """Mentions the trend before ``at`` predicts over the bins after it, and its variance.
+
+        The trend is a Poisson regression of the counts on time with the
+        seasonal normal as offset (``count ~ (expected + 1) * exp(a + b * t)``,
+        ``t`` in windows), fitted by Newton's method: unlike least squares on
+        the log of small counts it is not biased low when bins hold a few
+        mentions. The variance of the prediction comes from the fit's
+        covariance, scaled by the over-dispersion the residuals show, so a
+        trend read from a noisy, sparse window predicts loosely.
+        """
         if not before:
-            return sum(r[5] for r in after)
+            return sum(r[5] for r in after), 0.0
         ts = [(r[0] - at) / self.window_ms for r in before]  # in windows, negative
-        ys = [math.log((r[1] + 1.0) / (r[5] + 1.0)) for r in before]
-        n = len(ts)
-        mt, my = sum(ts) / n, sum(ys) / n
-        var = sum((t - mt) ** 2 for t in ts)
-        slope = sum((t - mt) * (y - my) for t, y in zip(ts, ys, strict=True)) / var if var else 0.0
+        ws = [r[5] + 1.0 for r in before]
+        cs = [r[1] for r in before]
+        total = sum(cs)
+        if total <= 0:
+            return 0.0, 0.0
+        a, b = math.log(total / sum(ws)), 0.0
+        h00 = h01 = h11 = 0.0
+        for _ in range(_NEWTON_STEPS):
+            mus = [w * math.exp(a + b * t) for w, t in zip(ws, ts, strict=True)]
+            g0 = sum(c - m for c, m in zip(cs, mus, strict=True))
+            g1 = sum(t * (c - m) for t, c, m in zip(ts, cs, mus, strict=True))
+            h00 = sum(mus)
+            h01 = sum(t * m for t, m in zip(ts, mus, strict=True))
+            h11 = sum(t * t * m for t, m in zip(ts, mus, strict=True))
+            det = h00 * h11 - h01 * h01
+            if det <= 1e-12:
+                break
+            a += (h11 * g0 - h01 * g1) / det
+            b += (h00 * g1 - h01 * g0) / det
+        det = h00 * h11 - h01 * h01
+        if det <= 1e-12:
+            a, b = math.log(total / sum(ws)), 0.0
+            h00, h01, h11 = total, 0.0, 0.0
         cap = 0.5 * math.log(2.0)  # at most x1.4 per window: a trend, not a forecast
-        slope = max(-cap, min(cap, slope))
-        total = 0.0
+        if not -cap <= b <= cap:
+            b = max(-cap, min(cap, b))
+            a = math.log(total / sum(w * math.exp(b * t) for w, t in zip(ws, ts, strict=True)))
+        phi = _pearson(cs, ws, ts, a, b)
+        predicted = p_t = 0.0
         for r in after:
             t = (r[0] - at) / self.window_ms
-            total += (r[5] + 1.0) * math.exp(my + slope * (t - mt)) - 1.0
-        return max(total, 0.0)
+            m = (r[5] + 1.0) * math.exp(a + b * t)
+            predicted += m
+            p_t += t * m
+        if b == 0.0:
+            return predicted, phi * predicted**2 / h00
+        # Var(P) = grad' Cov grad, grad = (P, P_t), Cov = phi * H^-1.
+        var = phi * (h11 * predicted**2 - 2 * h01 * predicted * p_t + h00 * p_t**2) / det
+        return predicted, var
 
     def recent_sums(self, *, end_ms: int, window_ms: int) -> tuple[float, float, float, float]:
         """Mentions, negative, aggressive and employee mentions in the last ``window_ms``."""
         c, n, a, e, _ = self._window.sums(end_ms - window_ms, end_ms)
         return c, n, a, e
+
+
+def _pearson(cs: list[float], ws: list[float], ts: list[float], a: float, b: float) -> float:
+    """Over-dispersion of counts around a fitted trend (Pearson chi-square per dof, >= 1)."""
+    chi2 = 0.0
+    for c, w, t in zip(cs, ws, ts, strict=True):
+        m = w * math.exp(a + b * t)
+        chi2 += (c - m) ** 2 / m
+    return max(1.0, chi2 / max(len(cs) - 2, 1))
 
 
 class InsideMonitor(Detector):

@@ -36,9 +36,10 @@ Phase
     A run of minutes at the same level, from the first echo to the resolution
     (or the end of the data), from the moment Tocsin announced the level (the
     end of its first minute) to the next announcement. Its top terms weigh each
-    minute's top terms by its mentions; its top authors are those reaching the
-    most people in the evidence (the 15 minutes before a level change) of the
-    alerts that opened and closed it.
+    minute's top terms by its mentions (a phase below alert level, whose minutes
+    carry no terms, takes those of the evidence of the alert that closed it);
+    its top authors are those reaching the most people in the evidence (the
+    15 minutes before a level change) of the alerts that opened and closed it.
 """
 
 from __future__ import annotations
@@ -408,6 +409,20 @@ def _top_terms(run: Sequence[Minute], n: int = 6) -> tuple[str, ...]:
     return tuple(t for t, _ in sorted(score.items(), key=lambda kv: (-kv[1], kv[0]))[:n])
 
 
+def _evidence_terms(alerts: Sequence[Alert], lo_ms: int, hi_ms: int, n: int = 6) -> tuple[str, ...]:
+    """Top terms of the evidence of the alerts published in (lo, hi], earliest first.
+
+    For a calm or watch phase: its minutes carry no terms (the worker only
+    extracts them at alert level or during an incident), but the alert that
+    closed it explains the minutes before it.
+    """
+    out: list[str] = []
+    for a in sorted(alerts, key=lambda a: ms_of(a.event_time)):
+        if lo_ms < ms_of(a.event_time) <= hi_ms:  # not the one that opened the phase
+            out += [t for t in a.evidence.top_terms if t not in out]
+    return tuple(out[:n])
+
+
 def _top_authors(
     alerts: Sequence[Alert], lo_ms: int, hi_ms: int, n: int = 5
 ) -> tuple[AlertAuthor, ...]:
@@ -443,7 +458,7 @@ def find_phases(
                 mentions=sum(m.mentions for m in run),
                 negative=sum(m.negative for m in run),
                 aggressive=sum(m.aggressive for m in run),
-                top_terms=_top_terms(run),
+                top_terms=_top_terms(run) or _evidence_terms(alerts, start, end),
                 top_authors=_top_authors(alerts, start, end),
             )
         )

@@ -238,7 +238,9 @@ def test_chromium_renders_the_three_figures_with_their_data(
         assert len(dom.in_figure(fid, "marker echo")) == 1, fid
     impacts = {i["data-verdict"]: i for i in dom.in_figure("volume", "impact")}
     backfired, calmed = impacts["backfired"], impacts["calmed"]
-    assert float(backfired["data-after"]) > 2 * float(backfired["data-predicted"])
+    # the figure shows what the verdict says: after the backfiring response, the flow is
+    # above its trend by more than the backfire ratio (1.3)
+    assert float(backfired["data-after"]) > 1.3 * float(backfired["data-predicted"])
     assert float(calmed["data-after"]) < float(calmed["data-predicted"])
     for series in ("negative", "aggressive"):
         (line,) = dom.in_figure("tone", f"series {series}")

@@ -226,6 +226,19 @@ def test_phases_with_terms_and_authors() -> None:
     assert [a.author for a in r.phases[1].top_authors] == ["angry_ann"]
 
 
+def test_a_phase_without_minute_terms_takes_those_of_the_alert_that_closed_it() -> None:
+    # The worker extracts terms only at alert level or in an incident: before detection the
+    # minutes carry none, and the first alert's evidence (the minutes before it) speaks for them.
+    rows = make_minutes()
+    for row in rows:
+        if row[0] < at("11:11"):
+            row[-1] = []
+    r = build_report(make_records(minutes=rows), INC)
+    assert r.phases[0].level == 0
+    assert r.phases[0].top_terms == ("recall",)  # the evidence of the 11:11 alert
+    assert r.phases[5].top_terms == ("thanks",)  # minutes with terms keep theirs
+
+
 def test_summary_in_plain_words() -> None:
     text = " ".join(summary_sentences(build_report(make_records(), INC)))
     assert "opened on Mon 02 Mar 2026 at 11:13 UTC; the first echo was at 11:00, 13 min" in text
