@@ -1227,8 +1227,8 @@ def render_html(report: IncidentReport) -> str:
         f'<section id="phase-list"><h2>Phases</h2>{_phases(r)}</section>',
         f'<section id="response-list"><h2>Responses and their impact</h2>{_responses_table(r)}'
         '<p class="note">Before and after: the 30 minutes on each side of the response. '
-        "Predicted: the mentions the trend before the response predicted for the 30 minutes "
-        "after it. Backfired: clearly louder than the trend or angrier; calmed: clearly "
+        "Predicted: the mentions the trend of the hour before the response predicted for the "
+        "30 minutes after it. Backfired: clearly louder than the trend or angrier; calmed: clearly "
         "quieter or calmer.</p></section>",
         f'<section id="ack-list"><h2>Acknowledgements</h2>{_acks(r)}</section>',
         f'<section id="inside-list"><h2>Inside: employees</h2>{_inside(r)}</section>',
