@@ -578,6 +578,7 @@ def tocsin_settings(
     broker: EmbeddedBroker, args: argparse.Namespace, tag: str, topic: str, alerts: str
 ) -> Settings:
     return load_settings(
+        args.worker_settings,
         environ={},
         broker_url=broker.url,
         broker_kind="tansu",
@@ -1098,6 +1099,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--startup-timeout-s", type=float, default=90.0)
     p.add_argument("--poll-s", type=float, default=0.1, help="/metrics polling interval")
+    p.add_argument(
+        "--worker-settings",
+        default=None,
+        help="YAML settings file for the Tocsin workers (e.g. gc_young_threshold: 0)",
+    )
     p.add_argument("--latency-scenario", default="product-recall")
     p.add_argument(
         "--latency-fractions",

@@ -20,6 +20,10 @@ decoding is not the hot path). In the same run, two baselines do the same work m
 Each side is also timed on its windowing alone (no per-bin pass), which shows how
 much of the cost is per mention and how much per closed brand-bin.
 
+The process runs under the worker's garbage-collector policy
+(:mod:`streams.gcpolicy`, applied at start-up as ``tocsin worker`` does);
+``--python-gc`` keeps Python's default thresholds instead.
+
 Prints the figures, then one JSON object on its last line with at least
 ``mentions_per_s``, ``ratio_to_per_mention_python`` and ``state_bytes_per_brand``.
 """
@@ -44,6 +48,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from detectors.batch import KIND_CODES, MentionBatch
 from detectors.bins import update_many as bins_update_many
 from detectors.state import BrandState, DetectionSettings, StateUpdate, update_many
+from streams.gcpolicy import apply_gc_policy
+from streams.settings import Settings
 
 MIN = 60_000
 _EMPLOYEE, _OFFICIAL, _MEDIA = (KIND_CODES[k] for k in ("employee", "official", "media"))
@@ -262,7 +268,14 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="mentions for the baselines (default: all)",
     )
+    parser.add_argument(
+        "--python-gc",
+        action="store_true",
+        help="keep Python's garbage-collector thresholds instead of the worker's policy",
+    )
     args = parser.parse_args(argv)
+    young = 0 if args.python_gc else Settings().gc_young_threshold
+    apply_gc_policy(young_threshold=young)  # as `tocsin worker` does at start-up
 
     cols = synthesize(
         args.mentions, args.brands, args.rate, late_share=args.late_share, seed=args.seed
@@ -317,6 +330,7 @@ def main(argv: list[str] | None = None) -> int:
         "ratio_to_river": round(rate / rv_rate, 2),
         "state_bytes_per_brand": int(np.mean(sizes)),
         "state_bytes_per_brand_max": int(max(sizes)),
+        "gc_young_threshold": young or gc.get_threshold()[0],
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cpus, "
         f"Python {platform.python_version()}",
     }

@@ -244,9 +244,11 @@ def _cmd_expect(args: argparse.Namespace) -> int:
 
 def _cmd_replay(args: argparse.Namespace) -> int:
     from streams.archive import read_archive, read_topics
+    from streams.gcpolicy import apply_gc_policy
     from streams.replay import replay, summarise, truth_beside
 
     settings = _settings(args)
+    apply_gc_policy(young_threshold=settings.gc_young_threshold)  # a long offline run
     recorded = None
     if args.recorded:
         recorded = summarise(read_archive(args.recorded).incidents)

@@ -8,6 +8,7 @@ import faust
 from prometheus_client import disable_created_metrics, start_http_server
 
 from streams.app import build_worker
+from streams.gcpolicy import apply_gc_policy
 from streams.settings import Settings
 from streams.topics import ensure_topics, partition_count
 
@@ -34,6 +35,7 @@ def run_worker(settings: Settings) -> None:
         settings = settings.replace(partitions=actual)
     disable_created_metrics()  # type: ignore[no-untyped-call]  # *_created: unused
     worker = build_worker(settings)
+    apply_gc_policy(young_threshold=settings.gc_young_threshold)
     start_http_server(settings.metrics_port, addr=settings.metrics_host, registry=worker.registry)
     faust_worker = faust.Worker(
         worker.app,

@@ -61,8 +61,11 @@ class Settings:
         the refused message whole up to this size, cut beyond it and flagged).
     Worker
         ``take_max`` and ``take_within_s``: Kafka messages per processing batch
-        and the longest wait to fill one. ``session_timeout_s``: consumer group
-        session (the embedded broker answers JoinGroup after about half of it).
+        and the longest wait to fill one. ``gc_young_threshold``: allocations
+        between two young collections of Python's garbage collector
+        (:mod:`streams.gcpolicy`; 0 keeps Python's default of 700).
+        ``session_timeout_s``: consumer group session (the embedded broker
+        answers JoinGroup after about half of it).
         ``metrics_host``/``metrics_port``: where ``/metrics`` is served
         (loopback unless configured). ``web_enabled``: Faust's own web server,
         off by default (it would serve table data); ``web_host``/``web_port``
@@ -114,6 +117,7 @@ class Settings:
 
     take_max: int = 2_000
     take_within_s: float = 0.2
+    gc_young_threshold: int = 50_000
     session_timeout_s: float = 60.0
     metrics_host: str = "127.0.0.1"
     metrics_port: int = 9464
@@ -142,7 +146,13 @@ class Settings:
                 raise SettingsError(
                     f"{name}={getattr(self, name)!r}: valid values: an integer >= 1"
                 )
-        for name in ("grace_ms", "max_future_ms", "produce_linger_ms", "metrics_port"):
+        for name in (
+            "grace_ms",
+            "max_future_ms",
+            "produce_linger_ms",
+            "metrics_port",
+            "gc_young_threshold",
+        ):
             if getattr(self, name) < 0:
                 raise SettingsError(
                     f"{name}={getattr(self, name)!r}: valid values: an integer >= 0"
