@@ -285,6 +285,34 @@ def proc_status(pid: int) -> tuple[int | None, float | None]:
     return hwm, cpu
 
 
+def proc_rss(pid: int) -> int | None:
+    """Current resident set (VmRSS bytes) of a live process, from /proc."""
+    with suppress(OSError, IndexError, ValueError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return None
+
+
+def rss_course(samples: list[tuple[float, int]]) -> dict[str, Any]:
+    """Resident set over a run: at each fifth of its duration, and its growth.
+
+    ``growth_last_half_mib``: RSS at the end minus RSS at mid-run; near 0 when
+    memory is flat once every brand has been seen."""
+    if not samples:
+        return {}
+    t_end = samples[-1][0]
+    marks = []
+    for fifth in range(1, 6):
+        t = t_end * fifth / 5
+        marks.append(next(r for ts, r in samples if ts >= t) / 2**20)
+    mid = next(r for ts, r in samples if ts >= t_end / 2)
+    return {
+        "rss_mib_by_fifth": [round(m) for m in marks],
+        "rss_growth_last_half_mib": round((samples[-1][1] - mid) / 2**20),
+    }
+
+
 def machine_cpu() -> tuple[float, float]:
     """(busy, total) CPU seconds of the whole machine since boot, from /proc/stat."""
     with suppress(OSError, ValueError, IndexError):
@@ -634,6 +662,7 @@ def run_tocsin(
         cpu0 = 0.0
         stable_since: float | None = None
         last_count = -1.0
+        rss: list[tuple[float, int]] = []
         while True:
             time.sleep(args.poll_s)
             if not worker.alive():
@@ -643,6 +672,10 @@ def run_tocsin(
             if s is None:
                 continue
             t, consumed, count, _ = s
+            if first is not None and (not rss or t - first - rss[-1][0] >= 1.0):
+                now = proc_rss(worker.proc.pid)
+                if now is not None:
+                    rss.append((t - first, now))
             if first is None:
                 if count >= 1 or consumed > 0:
                     first = t
@@ -668,6 +701,7 @@ def run_tocsin(
         run.peak_rss_bytes, run.cpu_s = proc_status(worker.proc.pid)
         run.cpu0 = cpu0
         run.extra.update(contention.report(run.cpu_s, cpu0))
+        run.extra.update(rss_course(rss))
         start = worker.start_time()
         end = worker.end_time() if run.complete else t_scrape
         run.mentions = int(detail["processed"] + detail["late"])
@@ -1188,6 +1222,11 @@ def main(argv: list[str] | None = None) -> int:
                     f"{run.rate or 0:,.0f}/s ({done}), peak RSS "
                     f"{(run.peak_rss_bytes or 0) / 2**20:,.0f} MiB"
                 )
+                if "rss_mib_by_fifth" in run.extra:
+                    log(
+                        f"    RSS by fifth of the run (MiB): {run.extra['rss_mib_by_fifth']}, "
+                        f"growth over the last half {run.extra['rss_growth_last_half_mib']} MiB"
+                    )
 
         peer: dict[str, Any] = {
             "broker": broker.address,
