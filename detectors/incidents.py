@@ -51,6 +51,10 @@ _DISPERSION: Final = 0.02
 _Z: Final = 2.0
 #: Newton steps of the Poisson trend fit (it converges in 4 to 6 from a flat start).
 _NEWTON_STEPS: Final = 8
+#: Half-life, in response windows, of the weight of a bin in the trend fit: the hour
+#: before a response informs the slope, its last minutes the most (a peak shortly before
+#: the response must not be extrapolated as a rise).
+_TREND_HALF_LIFE: Final = 0.5
 
 INCIDENT_NAMESPACE: Final = uuid.UUID("0b4e3c5e-7f0a-5f2a-8d3e-2c6e1f4a9b10")
 
@@ -343,14 +347,14 @@ class ResponseMonitor(Detector):
     A crisis rises and decays by itself; comparing the hour after a response
     with the hour before would credit or blame the response for that. So the
     trend of the two windows before (the volume over its seasonal normal,
-    fitted by Poisson regression, its slope capped to a factor 1.4 per
-    ``window_ms``) is extended over the window after: the *predicted* volume had nothing been
-    said. The response *backfired* when the volume after is at least
-    ``backfire_ratio`` times the prediction or the aggressive share rose by
-    ``2 * share_margin``; it *calmed* when the volume is at most ``calm_ratio``
-    times the prediction, or below it with the aggressive share down by
-    ``share_margin`` or the negative share down by ``2 * share_margin``;
-    otherwise it had *no effect*. Each change must also be
+    fitted by Poisson regression, recent bins weighing more, its slope capped to
+    a factor 1.4 per ``window_ms``) is extended over the window after: the
+    *predicted* volume had nothing been said. The response *backfired* when
+    the volume after is at least ``backfire_ratio`` times the prediction or
+    the aggressive share rose by ``2 * share_margin``; it *calmed* when the
+    volume is at most ``calm_ratio`` times the prediction, or below it with
+    the aggressive share down by ``share_margin`` or the negative share down
+    by ``2 * share_margin``; otherwise it had *no effect*. Each change must also be
     significant (z >= 2; over-dispersed counts plus the uncertainty of the
     trend for the volume, two-proportion test for shares), so a handful of
     posts at night, or a trend read from them, never decides.
@@ -507,15 +511,18 @@ class ResponseMonitor(Detector):
 
         The trend is a Poisson regression of the counts on time with the
         seasonal normal as offset (``count ~ (expected + 1) * exp(a + b * t)``,
-        ``t`` in windows), fitted by Newton's method: unlike least squares on
-        the log of small counts it is not biased low when bins hold a few
-        mentions. The variance of the prediction comes from the fit's
+        ``t`` in windows), fitted by Newton's method, each bin's likelihood
+        weighted by ``0.5 ** (age / _TREND_HALF_LIFE)``: unlike least squares
+        on the log of small counts it is not biased low when bins hold a few
+        mentions, and a peak a quarter of an hour before the response is not
+        read as a rise. The variance of the prediction comes from the fit's
         covariance, scaled by the over-dispersion the residuals show, so a
         trend read from a noisy, sparse window predicts loosely.
         """
         if not before:
             return sum(r[5] for r in after), 0.0
         ts = [(r[0] - at) / self.window_ms for r in before]  # in windows, negative
+        vs = [0.5 ** (-t / _TREND_HALF_LIFE) for t in ts]  # recent bins weigh more
         ws = [r[5] + 1.0 for r in before]
         cs = [r[1] for r in before]
         total = sum(cs)
@@ -525,11 +532,11 @@ class ResponseMonitor(Detector):
         h00 = h01 = h11 = 0.0
         for _ in range(_NEWTON_STEPS):
             mus = [w * math.exp(a + b * t) for w, t in zip(ws, ts, strict=True)]
-            g0 = sum(c - m for c, m in zip(cs, mus, strict=True))
-            g1 = sum(t * (c - m) for t, c, m in zip(ts, cs, mus, strict=True))
-            h00 = sum(mus)
-            h01 = sum(t * m for t, m in zip(ts, mus, strict=True))
-            h11 = sum(t * t * m for t, m in zip(ts, mus, strict=True))
+            g0 = sum(v * (c - m) for v, c, m in zip(vs, cs, mus, strict=True))
+            g1 = sum(v * t * (c - m) for v, t, c, m in zip(vs, ts, cs, mus, strict=True))
+            h00 = sum(v * m for v, m in zip(vs, mus, strict=True))
+            h01 = sum(v * t * m for v, t, m in zip(vs, ts, mus, strict=True))
+            h11 = sum(v * t * t * m for v, t, m in zip(vs, ts, mus, strict=True))
             det = h00 * h11 - h01 * h01
             if det <= 1e-12:
                 break

@@ -13,7 +13,7 @@ import math
 import re
 import uuid
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -205,6 +205,9 @@ class Expectation:
 _RESPONSE_AFTER_MS: Final = 24 * 3_600_000
 
 _KIND_NAMES: Final = ("public", "employee", "official", "media", "unknown")
+_OFFICIAL_CODE: Final = KIND_CODES["official"]
+#: Mentions per top author below which author concentration is not measured.
+_MENTIONS_PER_TOP_AUTHOR: Final = 10
 
 
 class BrandState:
@@ -493,10 +496,7 @@ class BrandState:
             share = a / c if c else 0.0
             concentration = 0.0
             if share >= self.offline.aggressive_share:
-                top = self.bins.top_authors(
-                    start_ms=end - window, end_ms=end, k=self.offline.top_authors
-                )
-                concentration = sum(t.count for t in top) / c if c else 0.0
+                concentration = self._author_concentration(end)
             reasons = self.offline.check(
                 responses=inc.responses,
                 aggressive_share=share,
@@ -539,14 +539,35 @@ class BrandState:
 
     def _terms(self, samples: list[Sample], window: list[tuple[int, list[float]]]) -> list[str]:
         """Top terms, each sampled text weighted by the mentions of its bin it stands for."""
-        count = {start: row[COUNT] for start, row in window}
-        drawn: dict[int, int] = {}
-        for s in samples:
-            drawn[s.bin_start_ms] = drawn.get(s.bin_start_ms, 0) + 1
-        weights = [count.get(s.bin_start_ms, 0.0) / drawn[s.bin_start_ms] for s in samples]
         return top_terms(
-            (s.text for s in samples), k=10, exclude=self._brand_words, weights=weights
+            (s.text for s in samples),
+            k=10,
+            exclude=self._brand_words,
+            weights=_sample_weights(samples, window),
         )
+
+    def _author_concentration(self, end: int) -> float:
+        """Share of the last ``evidence_bins`` bins' mentions by the most active authors.
+
+        Estimated from the uniform sample of mentions (each weighted by the mentions of its
+        bin it stands for), not from the authors by reach: the accounts that pile on (trolls,
+        bots) often reach few people. The brand's own official posts do not count. Under
+        ``_MENTIONS_PER_TOP_AUTHOR`` mentions per top author the share says nothing (five
+        authors always write half of ten mentions): 0.
+        """
+        start = end - self.settings.evidence_bins * self.settings.bin_ms
+        samples = self.bins.samples(start_ms=start, end_ms=end)
+        by_author: dict[str, float] = {}
+        total = 0.0
+        for sample, weight in zip(samples, _sample_weights(samples, self.recent), strict=True):
+            if sample.kind != _OFFICIAL_CODE:
+                by_author[sample.author] = by_author.get(sample.author, 0.0) + weight
+                total += weight
+        k = self.offline.top_authors
+        if total < _MENTIONS_PER_TOP_AUTHOR * k:
+            return 0.0
+        top = sorted(by_author.values(), reverse=True)[:k]
+        return min(1.0, sum(top) / total)
 
     def _evidence(self, end: int) -> Evidence:
         window = list(self.recent)
@@ -584,6 +605,17 @@ class BrandState:
             ),
             sample_ids=tuple(s.id for s in samples[:10]),
         )
+
+
+def _sample_weights(
+    samples: Sequence[Sample], window: Iterable[tuple[int, list[float]]]
+) -> list[float]:
+    """How many of its bin's mentions each sampled mention stands for."""
+    count = {start: row[COUNT] for start, row in window}
+    drawn: dict[int, int] = {}
+    for s in samples:
+        drawn[s.bin_start_ms] = drawn.get(s.bin_start_ms, 0) + 1
+    return [count.get(s.bin_start_ms, 0.0) / drawn[s.bin_start_ms] for s in samples]
 
 
 def update_many(

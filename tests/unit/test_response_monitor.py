@@ -54,8 +54,21 @@ def test_natural_decay_is_not_credited_to_the_response() -> None:
 
 @pytest.mark.parametrize(("factor", "expected"), [(2.0, "backfired"), (0.4, "calmed")])
 def test_clear_changes_are_judged(factor: float, expected: str) -> None:
-    """The flow doubles, or falls to 40 %, right after the response."""
+    """The flow doubles, or falls to 40 %, right after the response: judged so 9 times in 10.
+
+    (The trend's own uncertainty, counted so that noise and natural decay are not credited
+    to a response, costs some power: a fall to 40 % at 10 mentions per minute is judged
+    calmed in about 46 of 50 seeds, the rest no_effect.)
+    """
     verdicts = Counter(
         _verdict(np.full(60, 10.0), np.full(31, 10.0 * factor), seed=seed) for seed in range(50)
     )
-    assert verdicts[expected] >= 48, verdicts
+    assert verdicts[expected] >= 45, verdicts
+
+
+def test_a_peak_just_before_the_response_is_not_extrapolated_as_a_rise() -> None:
+    """30 minutes of rise, a peak, natural decay; the response 30 minutes after the peak."""
+    t = np.arange(91)
+    rates = np.where(t < 30, 1.0 + 29.0 * t / 30.0, 30.0 * 0.5 ** ((t - 30) / 60.0))
+    verdicts = Counter(_verdict(rates[:60], rates[60:], seed=seed) for seed in range(200))
+    assert verdicts["no_effect"] >= 180, verdicts
