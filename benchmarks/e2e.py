@@ -271,27 +271,23 @@ def topic_messages(servers: list[str], topic: str, partitions: int) -> int:
 # -- processes --------------------------------------------------------------------
 
 
+def proc_memory(pid: int, field: str) -> int | None:
+    """A memory field of ``/proc/PID/status`` (``VmHWM``, ``VmRSS``) in bytes, or None."""
+    with suppress(OSError, IndexError, ValueError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1]) * 1024
+    return None
+
+
 def proc_status(pid: int) -> tuple[int | None, float | None]:
     """(VmHWM bytes, CPU seconds) of a live process, from /proc."""
-    hwm = cpu = None
-    with suppress(OSError):
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                hwm = int(line.split()[1]) * 1024
+    hwm, cpu = proc_memory(pid, "VmHWM"), None
     with suppress(OSError, IndexError, ValueError):
         stat = Path(f"/proc/{pid}/stat").read_text()
         fields = stat[stat.rindex(")") + 2 :].split()
         cpu = (int(fields[11]) + int(fields[12])) / _CLK_TCK
     return hwm, cpu
-
-
-def proc_rss(pid: int) -> int | None:
-    """Current resident set (VmRSS bytes) of a live process, from /proc."""
-    with suppress(OSError, IndexError, ValueError):
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return None
 
 
 def rss_course(samples: list[tuple[float, int]]) -> dict[str, Any]:
@@ -673,7 +669,7 @@ def run_tocsin(
                 continue
             t, consumed, count, _ = s
             if first is not None and (not rss or t - first - rss[-1][0] >= 1.0):
-                now = proc_rss(worker.proc.pid)
+                now = proc_memory(worker.proc.pid, "VmRSS")
                 if now is not None:
                     rss.append((t - first, now))
             if first is None:

@@ -459,7 +459,8 @@ class ResponseMonitor(Detector):
 
     def _judge(self, at: int, mention_id: str, text: str, posts: int) -> ResponseImpact:
         w = self.window_ms
-        before = self._window.rows(at - w, at)
+        trend = self._window.rows(at - 2 * w, at)  # what the trend is fitted on
+        before = [r for r in trend if r[0] > at - w]
         after = self._window.rows(at, at + w)
         bc = sum(r[1] for r in before)
         ac = sum(r[1] for r in after)
@@ -467,7 +468,7 @@ class ResponseMonitor(Detector):
         a_neg = sum(r[2] for r in after) / ac if ac else 0.0
         b_agg = sum(r[3] for r in before) / bc if bc else 0.0
         a_agg = sum(r[3] for r in after) / ac if ac else 0.0
-        predicted, predicted_var = self._predict(self._window.rows(at - 2 * w, at), after, at)
+        predicted, predicted_var = self._predict(trend, after, at)
         ratio = (ac + 1.0) / (predicted + 1.0)
         # Significance: over-dispersed counts and the trend's own uncertainty for the
         # volume, two proportions for anger.
@@ -543,9 +544,10 @@ class ResponseMonitor(Detector):
             a += (h11 * g0 - h01 * g1) / det
             b += (h00 * g1 - h01 * g0) / det
         det = h00 * h11 - h01 * h01
-        if det <= 1e-12:
+        flat = det <= 1e-12  # one bin, or no spread in time: no slope to fit
+        if flat:
             a, b = math.log(total / sum(ws)), 0.0
-            h00, h01, h11 = total, 0.0, 0.0
+            h00 = total
         cap = 0.5 * math.log(2.0)  # at most x1.4 per window: a trend, not a forecast
         if not -cap <= b <= cap:
             b = max(-cap, min(cap, b))
@@ -557,7 +559,7 @@ class ResponseMonitor(Detector):
             m = (r[5] + 1.0) * math.exp(a + b * t)
             predicted += m
             p_t += t * m
-        if b == 0.0:
+        if flat:
             return predicted, phi * predicted**2 / h00
         # Var(P) = grad' Cov grad, grad = (P, P_t), Cov = phi * H^-1.
         var = phi * (h11 * predicted**2 - 2 * h01 * predicted * p_t + h00 * p_t**2) / det

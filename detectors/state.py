@@ -500,7 +500,7 @@ class BrandState:
             reasons = self.offline.check(
                 responses=inc.responses,
                 aggressive_share=share,
-                concentration=min(1.0, concentration),
+                concentration=concentration,
                 end_ms=end,
             )
             if reasons:
@@ -566,8 +566,7 @@ class BrandState:
         k = self.offline.top_authors
         if total < _MENTIONS_PER_TOP_AUTHOR * k:
             return 0.0
-        top = sorted(by_author.values(), reverse=True)[:k]
-        return min(1.0, sum(top) / total)
+        return sum(sorted(by_author.values(), reverse=True)[:k]) / total
 
     def _evidence(self, end: int) -> Evidence:
         window = list(self.recent)
