@@ -4,18 +4,28 @@ One agent reads the mentions topic with ``stream.take_events`` so that Faust's
 per-message cost is followed by one Python pass over a whole batch; it hands
 the batch to :class:`streams.processor.Processor`, then
 
-1. writes each changed brand record to the table and its changelog, once per
-   batch, on the partition the brand's mentions came from (Faust would
-   otherwise pick the partition of whichever event is current);
-2. for brands with new alerts: waits until their record (alerts in its outbox)
-   is acknowledged by the broker, sends the alerts, waits for the broker's
-   acknowledgement, empties the outbox and writes the record again;
-3. sends dead letters;
-4. waits until the broker has acknowledged every changelog record and dead
-   letter of the batch. Only then does the body return and Faust ack the
-   batch's events, so no offset is committed before the state it led to is
-   durable (Faust's own flush before a commit gives up after 0.1 s without a
-   send, which lost a batch after a SIGKILL in the restart test).
+1. for brands with new alerts: writes their record (alerts in its outbox) to
+   the table's changelog and waits until the broker has it, sends the alerts,
+   waits for the broker's acknowledgement, empties the outbox and writes the
+   record again;
+2. sends dead letters and waits until the broker has them;
+3. keeps every other changed brand record in memory only, and holds the batch's
+   events (one more reference on each message, so Faust does not count them as
+   processed);
+4. partition by partition, once its oldest held event is ``state_flush_interval_s``
+   old (checked after each batch, one partition per batch unless one waited
+   twice that, and by a timer when no batch comes), writes each changed record
+   of the partition once, waits until the broker has every one, and only then
+   releases the partition's held events, so that Faust may commit their
+   offsets. No offset is committed before the state it led to is durable.
+
+So a busy brand costs one changelog record per interval, not one per batch: a
+record is the brand's whole state (tens of kilobytes), and at live rates a
+batch brings a brand one or two mentions. After a crash, the mentions since the
+last write come again and are applied to the state as it was written; mentions
+the state already holds are skipped by their offsets. When partitions are
+revoked, the changed records are written before the revocation completes, so
+the next owner recovers them; on a clean stop, they are written too.
 
 After a rebalance or a restart, records recovered with a non-empty outbox have
 their alerts checked against the alerts topic (:meth:`DetectionAgent.on_recover`),
@@ -81,6 +91,13 @@ class DetectionAgent:
         self.minutes_topic = minutes_topic
         self.deadletter_topic = deadletter_topic
         self.batches = 0
+        self._lock = asyncio.Lock()  # a batch, a flush: one at a time
+        # By partition (of the mentions topic, the commands topic and the changelog
+        # alike): brands whose record changed since it was last written, events held
+        # until then, and when the oldest of them was held (monotonic seconds).
+        self._unwritten: dict[int, dict[str, None]] = {}
+        self._held: dict[int, list[faust.EventT[Any]]] = {}
+        self._held_since: dict[int, float] = {}
 
     @property
     def records(self) -> MutableMapping[str, BrandRecord]:
@@ -94,40 +111,95 @@ class DetectionAgent:
         metrics = self.processor.metrics
         batches = cast(Any, stream).take_events  # in faust-streaming, not in its StreamT stub
         async for events in batches(settings.take_max, within=settings.take_within_s):
-            started = time.perf_counter()
-            messages = [
-                Message(
-                    topic=e.message.topic,
-                    partition=e.message.partition,
-                    offset=e.message.offset,
-                    timestamp_ms=int(e.message.timestamp * 1000),
-                    key=e.message.key,
-                    value=e.message.value,
-                )
-                for e in events
-            ]
-            out = self.processor.process(messages)
-            if out.minutes:
-                # The record goes out before the state that produced it is durable: after a
-                # crash it may come twice (same brand and minute), never be missing.
-                await self._send_all(self.minutes_topic, out.minutes)
-            written = {brand: self._put(brand, p) for brand, p in out.dirty.items()}
-            if out.pending:
-                brands = list(dict.fromkeys(brand for brand, _ in out.pending))
-                await asyncio.gather(*(written[b] for b in brands))
-                await self._deliver([m for _, m in out.pending])
-                for brand in brands:
-                    self.records[brand].outbox.clear()
-                    self._put(brand, out.dirty[brand])
-            sent = [await self._send_deadletter(dl) for dl in out.deadletters]
-            # The batch's offsets may be committed as soon as this body returns (Faust
-            # acks the events then). Faust flushes its producer buffer before a commit,
-            # but that flush gives up after 0.1 s without a send: wait here until the
-            # broker has every changelog record and dead letter of the batch, or a
-            # crash right after the commit would lose them.
-            await asyncio.gather(*written.values(), *sent)
-            self.batches += 1
-            metrics.batch_duration.observe(time.perf_counter() - started)
+            async with self._lock:
+                started = time.perf_counter()
+                messages = [
+                    Message(
+                        topic=e.message.topic,
+                        partition=e.message.partition,
+                        offset=e.message.offset,
+                        timestamp_ms=int(e.message.timestamp * 1000),
+                        key=e.message.key,
+                        value=e.message.value,
+                    )
+                    for e in events
+                ]
+                out = self.processor.process(messages)
+                # Minute records go out before the state that produced them is durable:
+                # after a crash one may come twice (same brand and minute), never be
+                # missing (the batch's events are released only once the broker has them).
+                written = await self._send_all(self.minutes_topic, out.minutes)
+                for brand, partition in out.dirty.items():
+                    self._unwritten.setdefault(partition, {})[brand] = None
+                if out.pending:
+                    brands = list(dict.fromkeys(brand for brand, _ in out.pending))
+                    for b in brands:
+                        self._unwritten[out.dirty[b]].pop(b, None)
+                    await asyncio.gather(*(self._put(b, out.dirty[b]) for b in brands))
+                    await self._deliver([m for _, m in out.pending])
+                    for brand in brands:
+                        self.records[brand].outbox.clear()
+                        written.append(self._put(brand, out.dirty[brand]))
+                sent = [await self._send_deadletter(dl) for dl in out.deadletters]
+                # Faust acks the events when this body returns; one more reference keeps
+                # them from counting as processed (their offsets from being committed)
+                # until the flush that makes their state durable releases it.
+                now = time.monotonic()
+                for event in events:
+                    event.message.incref()
+                    partition = event.message.partition
+                    self._held.setdefault(partition, []).append(event)
+                    self._held_since.setdefault(partition, now)
+                await asyncio.gather(*written, *sent)
+                # One due partition per batch, the longest held, so that the writes of
+                # a busy worker spread over its batches instead of stalling one of them;
+                # a partition held twice the interval is written whatever.
+                due = self._due()
+                interval = self.settings.state_flush_interval_s
+                late = [p for p in due[1:] if now - self._held_since[p] >= 2 * interval]
+                await self._flush(due[:1] + late)
+                self.batches += 1
+                metrics.batch_duration.observe(time.perf_counter() - started)
+
+    def _due(self) -> list[int]:
+        """Partitions held ``state_flush_interval_s`` or longer, the longest held first."""
+        limit = time.monotonic() - self.settings.state_flush_interval_s
+        since = self._held_since
+        return sorted((p for p, t in since.items() if t <= limit), key=since.__getitem__)
+
+    async def flush_if_due(self) -> None:
+        """Timer: write the records of every due partition (a quiet stream brings no
+        batch that would)."""
+        async with self._lock:
+            await self._flush(self._due())
+
+    async def flush_all(
+        self, sender: Any = None, /, *args: Any, signal: Any = None, **kwargs: Any
+    ) -> None:
+        """Write every changed record (a batch in progress finishes first).
+
+        Connected to Faust's rebalance (before partitions change hands, so that
+        the next owner recovers them) and shutdown (the consumer has stopped: the
+        held offsets are not committed, and the next start skips those mentions
+        by the offsets kept in the records)."""
+        async with self._lock:
+            await self._flush(sorted({*self._held_since, *self._unwritten}))
+
+    async def _flush(self, partitions: list[int]) -> None:
+        """Write the changed records of ``partitions``, wait until the broker has them,
+        then release those partitions' held events."""
+        if not partitions:
+            return
+        records = self.records
+        writes = []
+        held: list[faust.EventT[Any]] = []
+        for p in partitions:
+            writes += [self._put(b, p) for b in self._unwritten.pop(p, {}) if b in records]
+            held += self._held.pop(p, [])
+            self._held_since.pop(p, None)
+        await asyncio.gather(*writes)
+        for event in held:
+            event.ack()
 
     async def _send_deadletter(self, dl: DeadLetter) -> Awaitable[Any]:
         """Send a dead letter; cut a value too large to send, and say so in a header.
@@ -152,11 +224,14 @@ class DetectionAgent:
         if key_partition is not None:  # the memory store tracks it to drop revoked keys
             key_partition[brand] = partition
         fut: asyncio.Future[Any] = self.table.send_changelog(partition, brand, record)
+        self.processor.metrics.state_writes.inc()
         return fut
 
-    async def _send_all(self, topic: faust.TopicT, messages: list[tuple[bytes, bytes]]) -> None:
-        futures = [await topic.send(key=k, value=v, force=True) for k, v in messages]
-        await asyncio.gather(*futures)
+    async def _send_all(
+        self, topic: faust.TopicT, messages: list[tuple[bytes, bytes]]
+    ) -> list[Awaitable[Any]]:
+        """Send ``messages``; return the futures of their delivery."""
+        return [await topic.send(key=k, value=v, force=True) for k, v in messages]
 
     async def _deliver(self, messages: Sequence[PendingMessage]) -> None:
         """Send alerts and incident events and wait until the broker has them all."""

@@ -24,6 +24,7 @@ __all__ = [
     "AlertEvidence",
     "AlertReason",
     "AlertSignal",
+    "Level",
     "alert_from_change",
     "cloudevent_headers",
     "rfc3339",
@@ -33,7 +34,8 @@ SCHEMA_VERSION: Final = "1.0"
 CE_TYPE: Final = "io.tocsin.alert.level_changed"
 
 LevelName = Literal["calm", "watch", "alert", "crisis"]
-_Level = Annotated[int, msgspec.Meta(ge=0, le=3, description="0 calm, 1 watch, 2 alert, 3 crisis")]
+#: A crisis level in messages: 0 calm, 1 watch, 2 alert, 3 crisis.
+Level = Annotated[int, msgspec.Meta(ge=0, le=3, description="0 calm, 1 watch, 2 alert, 3 crisis")]
 
 
 class AlertSignal(msgspec.Struct, frozen=True):
@@ -86,9 +88,9 @@ class Alert(msgspec.Struct, frozen=True):
     schema_version: str
     alert_id: Annotated[str, msgspec.Meta(description="Deterministic: same input, same id.")]
     brand: str
-    level: _Level
+    level: Level
     level_name: LevelName
-    previous_level: _Level
+    previous_level: Level
     previous_level_name: LevelName
     event_time: Annotated[str, msgspec.Meta(description="End of the bin that changed the level.")]
     bin_start: str

@@ -131,6 +131,10 @@ def build_worker(settings: Settings, *, registry: CollectorRegistry | None = Non
     )
     app.agent(mentions, name="detect")(agent.run)
     table.on_recover(agent.on_recover)
+    app.on_partitions_revoked.connect(agent.flush_all)
+    app.on_before_shutdown.connect(agent.flush_all)
+    if settings.state_flush_interval_s > 0:
+        app.timer(interval=settings.state_flush_interval_s / 2)(agent.flush_if_due)
     metrics.watch_watermarks(lambda: processor.watermarks)
     metrics.watch_consumer_lag(agent.consumer_lag)
     metrics.watch_incidents(agent.unacknowledged)

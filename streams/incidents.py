@@ -30,7 +30,7 @@ from detectors.bins import (
 from detectors.fusion import LEVEL_NAMES
 from detectors.incidents import EventType, Incident, IncidentEvent, ResponseImpact, Verdict
 from detectors.state import MinuteRecord
-from streams.alerts import rfc3339
+from streams.alerts import Level, rfc3339
 
 __all__ = [
     "AckInfo",
@@ -45,8 +45,6 @@ __all__ = [
 
 SCHEMA_VERSION: Final = "1.0"
 CE_TYPE: Final = "io.tocsin.incident"
-
-_Level = Annotated[int, msgspec.Meta(ge=0, le=3)]
 
 
 class AckInfo(msgspec.Struct, frozen=True):
@@ -100,11 +98,11 @@ class IncidentMessage(msgspec.Struct, frozen=True):
     brand: str
     event_time: str
     emitted_at: str
-    level: _Level
+    level: Level
     level_name: str
-    previous_level: _Level
+    previous_level: Level
     opened_at: str
-    peak_level: _Level
+    peak_level: Level
     resolved_at: str | None
     acknowledged: bool
     acknowledgements: list[AckInfo]
@@ -186,7 +184,7 @@ class Minute(msgspec.Struct, frozen=True, array_like=True):
     official: int
     media: int
     sentiment_mean: float
-    level: _Level
+    level: Level
     incident_id: str | None
     top_terms: list[str]
 

@@ -202,6 +202,11 @@ class Metrics:
             buckets=_LATENCY_BUCKETS,
             registry=registry,
         )
+        self.state_writes = Counter(
+            "tocsin_state_records_written",
+            "Brand records written to the state table's changelog.",
+            registry=registry,
+        )
         self.messages = Counter(
             "tocsin_messages_consumed",
             "Kafka messages consumed from the mentions topic.",

@@ -13,6 +13,7 @@ reads the environment.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import types
 import typing
@@ -61,7 +62,10 @@ class Settings:
         the refused message whole up to this size, cut beyond it and flagged).
     Worker
         ``take_max`` and ``take_within_s``: Kafka messages per processing batch
-        and the longest wait to fill one. ``gc_young_threshold``: allocations
+        and the longest wait to fill one. ``state_flush_interval_s``: longest
+        time a changed brand record waits before it is written to the changelog
+        (the offsets of its mentions are committed only once it is; 0 writes after
+        every batch). ``gc_young_threshold``: allocations
         between two young collections of Python's garbage collector
         (:mod:`streams.gcpolicy`; 0 keeps Python's default of 700).
         ``session_timeout_s``: consumer group session (the embedded broker
@@ -117,6 +121,7 @@ class Settings:
 
     take_max: int = 2_000
     take_within_s: float = 0.2
+    state_flush_interval_s: float = 3.0
     gc_young_threshold: int = 50_000
     session_timeout_s: float = 60.0
     metrics_host: str = "127.0.0.1"
@@ -157,6 +162,10 @@ class Settings:
                 raise SettingsError(
                     f"{name}={getattr(self, name)!r}: valid values: an integer >= 0"
                 )
+        for name in ("take_within_s", "state_flush_interval_s"):
+            value = getattr(self, name)
+            if not (value >= 0.0 and math.isfinite(value)):
+                raise SettingsError(f"{name}={value!r}: valid values: a finite number >= 0")
         if self.max_text_chars < 16:
             raise SettingsError(f"max_text_chars={self.max_text_chars!r}: valid values: >= 16")
         try:

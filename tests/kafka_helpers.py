@@ -128,6 +128,42 @@ class WorkerProcess:
         return "\n".join(text.splitlines()[-lines:])
 
 
+def wait_drained(
+    workers: Iterable[WorkerProcess],
+    *,
+    timeout_s: float = 240.0,
+    poll_s: float = 0.2,
+    stable_polls: int = 15,
+) -> None:
+    """Wait until the workers have consumed every message: their summed consumer lag
+    is zero and their consumed count has not moved for ``stable_polls`` polls in a
+    row (fail with their logs otherwise)."""
+    workers = list(workers)
+    deadline = time.monotonic() + timeout_s
+    last, stable = -1.0, 0
+    while time.monotonic() < deadline:
+        consumed, lags = 0.0, []
+        for w in workers:
+            try:
+                samples = w.metrics()
+            except OSError:  # not serving yet
+                samples = {}
+            for k, v in samples.items():
+                if k.startswith("tocsin_messages_consumed_total"):
+                    consumed += v
+                elif k.startswith("tocsin_consumer_lag_messages{"):
+                    lags.append(v)
+        if consumed == last and consumed > 0 and lags and sum(lags) == 0:
+            stable += 1
+            if stable >= stable_polls:
+                return
+        else:
+            stable = 0
+        last = consumed
+        time.sleep(poll_s)
+    raise AssertionError("not drained:\n" + "\n".join(w.tail_log() for w in workers))
+
+
 def read_topic(settings: Settings, topic: str, *, timeout_s: float = 120.0) -> list[Any]:
     """Every record of ``topic`` up to its true end (kafka-python records)."""
     consumer = KafkaConsumer(

@@ -17,7 +17,7 @@ import pytest
 from streams.producer import MentionProducer
 from streams.schemas import load_schema
 from streams.statecodec import loads_state
-from streams.tansu import EmbeddedBroker
+from streams.tansu import EmbeddedBroker, free_port, true_end_offsets_sync
 from streams.topics import ensure_topics
 from tests.kafka_helpers import (
     WorkerProcess,
@@ -25,6 +25,7 @@ from tests.kafka_helpers import (
     isolated_settings,
     latest_by_key,
     read_topic,
+    wait_drained,
 )
 from tests.synthetic import T0, baseline_then_burst, stream
 
@@ -110,7 +111,7 @@ def test_sigkill_mid_stream_resumes_exactly(broker: EmbeddedBroker, tmp_path: Pa
     try:
         publish(ref, mentions, batch_max=50)
         w.wait_for("tocsin_mentions_processed_total", 1, timeout_s=120, brand="delta")
-        _wait_all_processed(w)
+        wait_drained([w])
     finally:
         assert w.stop() == 0, w.tail_log()
     expected_totals = brand_totals(ref)
@@ -165,32 +166,6 @@ def _stacks(worker: WorkerProcess) -> str:
     return done.stdout + done.stderr
 
 
-def _wait_all_processed(worker: WorkerProcess) -> None:
-    """Wait until the worker has consumed every message (consumer lag zero)."""
-    import time
-
-    deadline = time.monotonic() + 240
-    last, stable = -1.0, 0
-    while time.monotonic() < deadline:
-        try:
-            samples = worker.metrics()
-        except OSError:  # not serving yet
-            samples = {}
-        consumed = sum(
-            v for k, v in samples.items() if k.startswith("tocsin_messages_consumed_total")
-        )
-        lags = [v for k, v in samples.items() if k.startswith("tocsin_consumer_lag_messages{")]
-        if consumed == last and consumed > 0 and lags and sum(lags) == 0:
-            stable += 1
-            if stable >= 15:
-                return
-        else:
-            stable = 0
-        last = consumed
-        time.sleep(0.2)
-    raise AssertionError(worker.tail_log())
-
-
 def bad(i: int, drop: str | None = None, **changes: object) -> bytes:
     """A mention with some fields changed (or one dropped), as JSON bytes."""
     doc: dict[str, object] = {
@@ -235,6 +210,59 @@ BAD_KINDS = {
 def make_bad(i: int) -> tuple[str, bytes]:
     kind = list(BAD_KINDS)[i % len(BAD_KINDS)]
     return kind, BAD_KINDS[kind][0](i)
+
+
+def _committed(settings) -> dict[int, int]:  # type: ignore[no-untyped-def]
+    """The group's committed offsets on the mentions topic, by partition."""
+    from kafka import KafkaAdminClient
+
+    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
+    try:
+        offsets = admin.list_group_offsets(settings.app_id).get(settings.app_id, {})
+    finally:
+        admin.close()
+    return {
+        tp.partition: meta.offset
+        for tp, meta in offsets.items()
+        if tp.topic == settings.mentions_topic and meta.offset >= 0
+    }
+
+
+def test_no_offset_is_committed_before_the_state_it_led_to_is_written(
+    broker: EmbeddedBroker, tmp_path: Path
+) -> None:
+    """Changed records wait in memory (``state_flush_interval_s``); their mentions'
+    offsets wait with them. A worker killed before writing has committed nothing, and
+    the next one reads every mention again and counts each once."""
+    mentions = stream("calmco", minutes=6 * 60, rate_per_min=2, seed=5)
+    held = isolated_settings(broker, "held", state_flush_interval_s=3600.0)
+    first = WorkerProcess(held, tmp_path / "held.log").start()
+    try:
+        publish(held, mentions, batch_max=50)
+        first.wait_for(
+            "tocsin_mentions_processed_total", len(mentions), timeout_s=120, brand="calmco"
+        )
+        time.sleep(4.0)  # past Faust's commit interval (2.8 s)
+        written = first.metric("tocsin_state_records_written_total")
+        committed = _committed(held)
+    finally:
+        first.kill()
+    assert (written, committed, brand_totals(held)) == (0.0, {}, {})
+
+    again = held.replace(state_flush_interval_s=0.5, metrics_port=free_port())
+    second = WorkerProcess(again, tmp_path / "again.log").start()
+    try:
+        _wait_for_totals(again, {"calmco": (len(mentions), 0)}, second)
+        wait_drained([second])
+        committed = _committed(again)
+        duplicates = second.metric("tocsin_mentions_duplicate_total")
+    finally:
+        assert second.stop() == 0, second.tail_log()
+    ends = true_end_offsets_sync(
+        again.bootstrap_servers, [(again.mentions_topic, p) for p in range(again.partitions)]
+    )
+    assert committed == {p: end for (_, p), end in ends.items() if end > 0}
+    assert duplicates == 0
 
 
 def test_malformed_messages_go_to_deadletter_and_valid_ones_count(
