@@ -62,10 +62,10 @@ class Settings:
         the refused message whole up to this size, cut beyond it and flagged).
     Worker
         ``take_max`` and ``take_within_s``: Kafka messages per processing batch
-        and the longest wait to fill one. ``state_flush_interval_s``: longest
-        time a changed brand record waits before it is written to the changelog
-        (the offsets of its mentions are committed only once it is; 0 writes after
-        every batch). ``gc_young_threshold``: allocations
+        and the longest wait to fill one. ``state_flush_interval_s``: how long a
+        changed brand record may stay in memory before it is written to the
+        changelog (up to twice that on a busy worker; the offsets of its mentions
+        are committed only once it is written; 0 writes after every batch). ``gc_young_threshold``: allocations
         between two young collections of Python's garbage collector
         (:mod:`streams.gcpolicy`; 0 keeps Python's default of 700).
         ``session_timeout_s``: consumer group session (the embedded broker
@@ -121,7 +121,7 @@ class Settings:
 
     take_max: int = 2_000
     take_within_s: float = 0.2
-    state_flush_interval_s: float = 3.0
+    state_flush_interval_s: float = 10.0
     gc_young_threshold: int = 50_000
     session_timeout_s: float = 60.0
     metrics_host: str = "127.0.0.1"
