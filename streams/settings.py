@@ -65,8 +65,9 @@ class Settings:
         and the longest wait to fill one. ``state_flush_interval_s``: how long a
         changed brand record may stay in memory before it is written to the
         changelog (up to twice that on a busy worker; the offsets of its mentions
-        are committed only once it is written; 0 writes after every batch). ``gc_young_threshold``: allocations
-        between two young collections of Python's garbage collector
+        are committed only once it is written; 0 writes after every batch).
+        ``gc_young_threshold``: allocations between two young collections of
+        Python's garbage collector
         (:mod:`streams.gcpolicy`; 0 keeps Python's default of 700).
         ``session_timeout_s``: consumer group session (the embedded broker
         answers JoinGroup after about half of it).
