@@ -128,7 +128,7 @@ class DetectionAgent:
                 # Minute records go out before the state that produced them is durable:
                 # after a crash one may come twice (same brand and minute), never be
                 # missing (the batch's events are released only once the broker has them).
-                written = await self._send_all(self.minutes_topic, out.minutes)
+                sends = await self._send_all(self.minutes_topic, out.minutes)
                 for brand, partition in out.dirty.items():
                     self._unwritten.setdefault(partition, {})[brand] = None
                 if out.pending:
@@ -139,39 +139,42 @@ class DetectionAgent:
                     await self._deliver([m for _, m in out.pending])
                     for brand in brands:
                         self.records[brand].outbox.clear()
-                        written.append(self._put(brand, out.dirty[brand]))
-                sent = [await self._send_deadletter(dl) for dl in out.deadletters]
+                        sends.append(self._put(brand, out.dirty[brand]))
+                sends += [await self._send_deadletter(dl) for dl in out.deadletters]
                 # Faust acks the events when this body returns; one more reference keeps
                 # them from counting as processed (their offsets from being committed)
                 # until the flush that makes their state durable releases it.
-                now = time.monotonic()
+                held_at = time.monotonic()
                 for event in events:
                     event.message.incref()
                     partition = event.message.partition
                     self._held.setdefault(partition, []).append(event)
-                    self._held_since.setdefault(partition, now)
-                await asyncio.gather(*written, *sent)
+                    self._held_since.setdefault(partition, held_at)
+                await asyncio.gather(*sends)
                 # One due partition per batch, the longest held, so that the writes of
                 # a busy worker spread over its batches instead of stalling one of them;
                 # a partition held twice the interval is written whatever.
-                due = self._due()
+                now = time.monotonic()
                 interval = self.settings.state_flush_interval_s
-                late = [p for p in due[1:] if now - self._held_since[p] >= 2 * interval]
-                await self._flush(due[:1] + late)
+                due = self._due(now, age_s=interval)[:1]
+                await self._flush(
+                    due + [p for p in self._due(now, age_s=2 * interval) if p not in due]
+                )
                 self.batches += 1
                 metrics.batch_duration.observe(time.perf_counter() - started)
 
-    def _due(self) -> list[int]:
-        """Partitions held ``state_flush_interval_s`` or longer, the longest held first."""
-        limit = time.monotonic() - self.settings.state_flush_interval_s
+    def _due(self, now: float, *, age_s: float) -> list[int]:
+        """Partitions whose oldest held event is ``age_s`` old or more, the oldest first."""
         since = self._held_since
-        return sorted((p for p, t in since.items() if t <= limit), key=since.__getitem__)
+        return sorted((p for p, t in since.items() if now - t >= age_s), key=since.__getitem__)
 
     async def flush_if_due(self) -> None:
         """Timer: write the records of every due partition (a quiet stream brings no
         batch that would)."""
         async with self._lock:
-            await self._flush(self._due())
+            await self._flush(
+                self._due(time.monotonic(), age_s=self.settings.state_flush_interval_s)
+            )
 
     async def flush_all(
         self, sender: Any = None, /, *args: Any, signal: Any = None, **kwargs: Any
