@@ -10,7 +10,7 @@ from prometheus_client import disable_created_metrics, start_http_server
 from streams.app import build_worker
 from streams.gcpolicy import apply_gc_policy
 from streams.settings import Settings
-from streams.topics import ensure_topics, partition_count
+from streams.topics import ensure_topics, partition_counts
 
 __all__ = ["faust_worker_for", "run_worker"]
 
@@ -35,7 +35,18 @@ def run_worker(settings: Settings) -> None:
     if not settings.bootstrap_servers:
         raise SystemExit("tocsin worker: no broker configured (set TOCSIN_BROKER_URL)")
     created = ensure_topics(settings)
-    actual = partition_count(settings, settings.mentions_topic)
+    counts = partition_counts(settings, [settings.mentions_topic, settings.commands_topic])
+    actual = counts.get(settings.mentions_topic)
+    commands = counts.get(settings.commands_topic)
+    if actual is not None and commands is not None and commands != actual:
+        # The agent applies a command to the brand's record on the command's partition:
+        # with other partition numbers it would land beside the record, not on it.
+        raise SystemExit(
+            f"tocsin worker: topic {settings.commands_topic} has {commands} partitions and "
+            f"{settings.mentions_topic} has {actual}: a brand's commands must reach the "
+            f"partition of its mentions; recreate {settings.commands_topic} with {actual} "
+            "partitions (deploy/RUNBOOK.md)"
+        )
     if actual is not None and actual != settings.partitions:
         # The table's changelog must have as many partitions as its source topic.
         log.warning(

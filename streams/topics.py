@@ -7,6 +7,7 @@ its own internal topics (the table changelog) itself.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kafka.admin import KafkaAdminClient, NewTopic
@@ -14,7 +15,7 @@ from kafka.errors import TopicAlreadyExistsError
 
 from streams.settings import Settings
 
-__all__ = ["TopicSpec", "ensure_topics", "partition_count", "topic_specs"]
+__all__ = ["TopicSpec", "ensure_topics", "partition_counts", "topic_specs"]
 
 _DAY_MS = 86_400_000
 
@@ -89,15 +90,16 @@ def ensure_topics(settings: Settings, *, timeout_s: float = 30.0) -> list[str]:
         admin.close()
 
 
-def partition_count(settings: Settings, topic: str) -> int | None:
-    """Partitions of ``topic`` on the broker, or None when it does not exist."""
+def partition_counts(settings: Settings, topics: Sequence[str]) -> dict[str, int]:
+    """Partitions of each of ``topics`` on the broker (topics that do not exist are left out)."""
     admin = KafkaAdminClient(
         bootstrap_servers=settings.bootstrap_servers, client_id=f"{settings.app_id}-admin"
     )
     try:
-        if topic not in set(admin.list_topics()):
-            return None
-        (described,) = admin.describe_topics([topic])
-        return len(described["partitions"])
+        on_broker = set(admin.list_topics())
+        existing = [t for t in dict.fromkeys(topics) if t in on_broker]
+        if not existing:
+            return {}
+        return {d["name"]: len(d["partitions"]) for d in admin.describe_topics(existing)}
     finally:
         admin.close()

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from kafka.admin import KafkaAdminClient, NewTopic
 
 from streams.settings import load_settings
 from streams.tansu import EmbeddedBroker
@@ -65,3 +66,25 @@ def test_drill_run_plays_live_and_debriefs(tmp_path: Path) -> None:
     assert "level/deserved" in out
     assert "double-charge" in out and "detected" in out
     assert "false alarms (level >= 2 outside events): 0" in out
+
+
+def test_a_worker_refuses_commands_on_other_partitions_than_mentions(
+    broker: EmbeddedBroker, tmp_path: Path
+) -> None:
+    """A command for a brand must reach the partition of the brand's record: a commands
+    topic with another partition count than mentions stops the worker at start."""
+    settings = isolated_settings(broker, "copart", partitions=2)
+    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
+    try:
+        admin.create_topics([NewTopic(settings.commands_topic, 1, 1)])
+    finally:
+        admin.close()
+    worker = WorkerProcess(settings, tmp_path / "worker.log").start()
+    try:
+        code = worker.proc.wait(timeout=120)
+    finally:
+        worker.stop()
+    log = worker.tail_log()
+    assert code != 0, log
+    assert f"topic {settings.commands_topic} has 1 partitions" in log, log
+    assert f"recreate {settings.commands_topic} with 2 partitions" in log, log
