@@ -918,6 +918,7 @@ def run_latency(
     settings = tocsin_settings(broker, args, tag, topic, alerts_topic)
     worker = TocsinWorker(settings, workdir / f"tocsin_{tag}.log")
     grace = settings.grace_ms
+    spy: subprocess.Popen[bytes] | None = None
     try:
         error = wait_ready(worker, args.startup_timeout_s)
         if error:
@@ -941,6 +942,8 @@ def run_latency(
         start, end = worker.start_time(), worker.end_time()
         if start and end and end > start:
             result["history_catch_up_mentions_per_s"] = round(len(history) / (end - start))
+        if args.profile:  # the live phase only
+            spy = start_py_spy(worker.proc.pid, workdir / f"tocsin_{tag}.pyspy.txt", workdir)
         # live
         log(f"latency: live at {rate:,.0f} mentions/s for up to {args.latency_s:.0f} s")
         producer, _sender = mention_producer(
@@ -991,6 +994,9 @@ def run_latency(
         time.sleep(2.0)  # the last alerts
         result["peak_rss_bytes"], result["cpu_s"] = proc_status(worker.proc.pid)
     finally:
+        if spy is not None:
+            stop_py_spy(spy)
+            result["profile"] = profile_summary(workdir / f"tocsin_{tag}.pyspy.txt")
         worker.stop()
         reader.stop()
     # closing mention of each alert
@@ -1147,7 +1153,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--only", default=",".join(MEASUREMENTS), help=f"comma list of: {', '.join(MEASUREMENTS)}"
     )
-    p.add_argument("--profile", action="store_true", help="py-spy the Tocsin workers")
+    p.add_argument(
+        "--profile",
+        action="store_true",
+        help="py-spy the Tocsin workers ((d), (e), and the live phase of the latency runs)",
+    )
     p.add_argument("--workdir", default="/tmp/e2e")
     args = p.parse_args(argv)
     only = {x.strip() for x in args.only.split(",") if x.strip()}
