@@ -15,9 +15,10 @@ the batch to :class:`streams.processor.Processor`, then
 4. partition by partition, once its oldest held event is ``state_flush_interval_s``
    old (checked after each batch, one partition per batch unless one waited
    twice that, and by a timer when no batch comes), writes each changed record
-   of the partition once, waits until the broker has every one, and only then
-   releases the partition's held events, so that Faust may commit their
-   offsets. No offset is committed before the state it led to is durable.
+   of the partition once and, beside the next batches, waits until the broker
+   has every one; only then it releases the partition's held events, so that
+   Faust may commit their offsets. No offset is committed before the state it
+   led to is durable.
 
 So a busy brand costs one changelog record per interval, not one per batch: a
 record is the brand's whole state (tens of kilobytes), and at live rates a
@@ -98,6 +99,8 @@ class DetectionAgent:
         self._unwritten: dict[int, dict[str, None]] = {}
         self._held: dict[int, list[faust.EventT[Any]]] = {}
         self._held_since: dict[int, float] = {}
+        # By partition: the last flush whose records the broker has not acknowledged yet.
+        self._writing: dict[int, asyncio.Task[None]] = {}
 
     @property
     def records(self) -> MutableMapping[str, BrandRecord]:
@@ -112,6 +115,7 @@ class DetectionAgent:
         batches = cast(Any, stream).take_events  # in faust-streaming, not in its StreamT stub
         async for events in batches(settings.take_max, within=settings.take_within_s):
             async with self._lock:
+                self._check_writes()
                 started = time.perf_counter()
                 messages = [
                     Message(
@@ -182,7 +186,8 @@ class DetectionAgent:
     async def flush_all(
         self, sender: Any = None, /, *args: Any, signal: Any = None, **kwargs: Any
     ) -> None:
-        """Write every changed record (a batch in progress finishes first).
+        """Write every changed record and wait until the broker has every record
+        written (a batch in progress finishes first).
 
         Connected to Faust's rebalance (before partitions change hands, so that
         the next owner recovers them) and shutdown (the consumer has stopped: the
@@ -190,22 +195,43 @@ class DetectionAgent:
         by the offsets kept in the records)."""
         async with self._lock:
             await self._flush(sorted({*self._held_since, *self._unwritten}))
+            await asyncio.gather(*self._writing.values())
 
     async def _flush(self, partitions: list[int]) -> None:
-        """Write the changed records of ``partitions``, wait until the broker has them,
-        then release those partitions' held events."""
-        if not partitions:
-            return
-        records = self.records
-        writes = []
-        held: list[faust.EventT[Any]] = []
+        """Write the changed records of ``partitions``; once the broker has them,
+        release those partitions' held events.
+
+        The records are serialised and queued at once; the wait for the broker's
+        acknowledgement runs beside the next batches, one flush per partition at a
+        time (a partition's next flush first waits for its last one). A write the
+        broker refused fails the next batch or flush."""
         for p in partitions:
-            writes += [self._put(b, p) for b in self._unwritten.pop(p, {}) if b in records]
-            held += self._held.pop(p, [])
+            last = self._writing.get(p)
+            if last is not None:
+                await last
+        records = self.records
+        for p in partitions:
+            writes = [self._put(b, p) for b in self._unwritten.pop(p, {}) if b in records]
+            held = self._held.pop(p, [])
             self._held_since.pop(p, None)
+            if writes or held:
+                self._writing[p] = asyncio.ensure_future(self._release(p, writes, held))
+
+    def _check_writes(self) -> None:
+        """Raise the error of a flush whose records the broker refused."""
+        for task in list(self._writing.values()):
+            if task.done() and (error := task.exception()) is not None:
+                raise error
+
+    async def _release(
+        self, partition: int, writes: list[asyncio.Future[Any]], held: list[faust.EventT[Any]]
+    ) -> None:
+        """Wait until the broker has ``writes``, then release ``held``."""
         await asyncio.gather(*writes)
         for event in held:
             event.ack()
+        if self._writing.get(partition) is asyncio.current_task():
+            del self._writing[partition]
 
     async def _send_deadletter(self, dl: DeadLetter) -> Awaitable[Any]:
         """Send a dead letter; cut a value too large to send, and say so in a header.
