@@ -265,43 +265,6 @@ def test_no_offset_is_committed_before_the_state_it_led_to_is_written(
     assert duplicates == 0
 
 
-def test_alerts_delivered_before_a_crash_are_not_sent_again(
-    broker: EmbeddedBroker, tmp_path: Path
-) -> None:
-    """A brand's record is written with its new alerts in the outbox before they are
-    sent; the emptied outbox waits for the next flush. Killed in between, the next
-    worker recovers the outbox, finds every alert on the alerts topic and sends none."""
-    mentions = baseline_then_burst("acme", days=1.5, rate_per_min=4, seed=3)
-    settings = isolated_settings(broker, "outbox", state_flush_interval_s=3600.0)
-    first = WorkerProcess(settings, tmp_path / "first.log").start()
-    try:
-        publish(settings, mentions, batch_max=50)
-        first.wait_for(
-            "tocsin_mentions_processed_total", len(mentions), timeout_s=180, brand="acme"
-        )
-        first.wait_for("tocsin_alerts_emitted_total", 1, timeout_s=30, level="3")
-    finally:
-        first.kill()
-    sent = [json.loads(r.value)["alert_id"] for r in read_topic(settings, settings.alerts_topic)]
-    changelog = f"{settings.app_id}-brand-state-changelog"
-    recovered = loads_state(latest_by_key(read_topic(settings, changelog))[b"acme"])
-    assert recovered.outbox, "the crash did not fall between delivery and the emptied write"
-
-    second = WorkerProcess(settings.replace(metrics_port=free_port()), tmp_path / "second.log")
-    second.start()
-    try:
-        second.wait_for("tocsin_assigned_partitions", settings.partitions, timeout_s=120)
-        wait_drained([second])
-        time.sleep(2.0)
-    finally:
-        assert second.stop() == 0, second.tail_log()
-    again = [json.loads(r.value)["alert_id"] for r in read_topic(settings, settings.alerts_topic)]
-    assert sent and sorted(again) == sorted(sent), "an alert was sent again, or lost"
-    assert "not on the alerts topic" in second.log_path.read_text()
-    final = loads_state(latest_by_key(read_topic(settings, changelog))[b"acme"])
-    assert final.outbox == []
-
-
 def test_malformed_messages_go_to_deadletter_and_valid_ones_count(
     broker: EmbeddedBroker, tmp_path: Path
 ) -> None:
