@@ -36,8 +36,10 @@ class Worker:
 
 
 def faust_broker_url(settings: Settings) -> str:
-    """Faust broker URL: ``tansu://`` selects the embedded broker's workaround transport."""
-    scheme = "tansu" if settings.broker_kind == "tansu" else "kafka"
+    """Faust broker URL: ``tocsin://`` selects Tocsin's transport
+    (:mod:`streams.faust_transport`), ``tansu://`` the same with the embedded broker's
+    workarounds."""
+    scheme = "tansu" if settings.broker_kind == "tansu" else "tocsin"
     return ";".join(f"{scheme}://{server}" for server in settings.bootstrap_servers)
 
 

@@ -45,6 +45,8 @@ from faust.types import TP
 from kafka import KafkaConsumer
 from kafka import TopicPartition as KafkaTP
 
+from streams import faust_transport
+
 log = logging.getLogger(__name__)
 
 #: Longest wait of the worker's fetches on Tansu (Faust's own is 1.5 s).
@@ -255,7 +257,7 @@ def _fetch_true_ends(
     return ends
 
 
-class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
+class _ConsumerThread(faust_transport.ConsumerThread):
     """Faust's consumer thread, with end offsets read from fetch high watermarks and
     short fetch waits."""
 
@@ -276,12 +278,12 @@ class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         return {TP(topic, partition): offset for (topic, partition), offset in ends.items()}
 
 
-class _Consumer(faust_aiokafka.Consumer):
+class _Consumer(faust_transport.Consumer):
     def _new_consumer_thread(self) -> faust_aiokafka.AIOKafkaConsumerThread:
         return _ConsumerThread(self, loop=self.loop, beacon=self.beacon)
 
 
-class Transport(faust_aiokafka.Transport):
-    """Faust's aiokafka transport for Tansu (broker URLs ``tansu://host:port``)."""
+class Transport(faust_transport.Transport):
+    """Tocsin's Faust transport for Tansu (broker URLs ``tansu://host:port``)."""
 
     Consumer = _Consumer
