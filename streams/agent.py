@@ -6,8 +6,8 @@ the batch to :class:`streams.processor.Processor`, then
 
 1. for brands with new alerts: writes their record (alerts in its outbox) to
    the table's changelog and waits until the broker has it, sends the alerts,
-   waits for the broker's acknowledgement, empties the outbox and writes the
-   record again;
+   waits for the broker's acknowledgement and empties the outbox (the emptied
+   record is written with the next flush of its partition, step 4);
 2. sends dead letters and waits until the broker has them;
 3. keeps every other changed brand record in memory only, and holds the batch's
    events (one more reference on each message, so Faust does not count them as
@@ -142,8 +142,11 @@ class DetectionAgent:
                     await asyncio.gather(*(self._put(b, out.dirty[b]) for b in brands))
                     await self._deliver([m for _, m in out.pending])
                     for brand in brands:
+                        # The emptied outbox is written with the partition's next flush;
+                        # until then a recovered record still lists these alerts, and
+                        # recovery sends only those missing from the topics (on_recover).
                         self.records[brand].outbox.clear()
-                        sends.append(self._put(brand, out.dirty[brand]))
+                        self._unwritten[out.dirty[brand]][brand] = None
                 sends += [await self._send_deadletter(dl) for dl in out.deadletters]
                 # Faust acks the events when this body returns; one more reference keeps
                 # them from counting as processed (their offsets from being committed)

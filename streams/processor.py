@@ -14,7 +14,8 @@ Exactly-once effects on top of at-least-once delivery
     skipped (``tocsin_mentions_duplicate_total``) instead of being counted twice.
     Alerts go through an outbox kept in the same record: the record, with the
     new alerts in its outbox, is made durable before the alerts are sent, and
-    the outbox is emptied after the broker acknowledged them. A record that
+    the outbox is emptied after the broker acknowledged them (and written with the
+    next flush of the brand's partition). A record that
     comes back from recovery with a non-empty outbox may or may not have had its
     alerts delivered: :mod:`streams.agent` looks for their ids on the alerts
     topic and sends only the missing ones. Alert ids are deterministic, so the

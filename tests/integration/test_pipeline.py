@@ -10,6 +10,7 @@ import collections
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -228,6 +229,16 @@ def _committed(settings) -> dict[int, int]:  # type: ignore[no-untyped-def]
     }
 
 
+def _publish_and_wait(
+    worker: WorkerProcess, mentions: list[dict[str, Any]], *, brand: str, timeout_s: float
+) -> None:
+    """Publish ``mentions`` of one brand and wait until ``worker`` has processed them."""
+    publish(worker.settings, mentions, batch_max=50)
+    worker.wait_for(
+        "tocsin_mentions_processed_total", len(mentions), timeout_s=timeout_s, brand=brand
+    )
+
+
 def test_no_offset_is_committed_before_the_state_it_led_to_is_written(
     broker: EmbeddedBroker, tmp_path: Path
 ) -> None:
@@ -238,10 +249,7 @@ def test_no_offset_is_committed_before_the_state_it_led_to_is_written(
     held = isolated_settings(broker, "held", state_flush_interval_s=3600.0)
     first = WorkerProcess(held, tmp_path / "held.log").start()
     try:
-        publish(held, mentions, batch_max=50)
-        first.wait_for(
-            "tocsin_mentions_processed_total", len(mentions), timeout_s=120, brand="calmco"
-        )
+        _publish_and_wait(first, mentions, brand="calmco", timeout_s=120)
         time.sleep(4.0)  # past Faust's commit interval (2.8 s)
         written = first.metric("tocsin_state_records_written_total")
         committed = _committed(held)
@@ -263,6 +271,43 @@ def test_no_offset_is_committed_before_the_state_it_led_to_is_written(
     )
     assert committed == {p: end for (_, p), end in ends.items() if end > 0}
     assert duplicates == 0
+
+
+def test_alerts_delivered_before_a_crash_are_not_sent_again(
+    broker: EmbeddedBroker, tmp_path: Path
+) -> None:
+    """A brand's record is written with its new alerts in the outbox before they are
+    sent; the emptied outbox waits for the next flush. Killed in between, the next
+    worker recovers the outbox, finds every alert on the alerts topic and sends none.
+    Nothing was committed, and the outbox check makes the recovery last about a second:
+    the second worker reads its backlog only if stream partitions with no committed
+    offset are sought back after the recovery (streams/faust_transport.py)."""
+    mentions = baseline_then_burst("acme", days=1.5, rate_per_min=4, seed=3)
+    settings = isolated_settings(broker, "outbox", state_flush_interval_s=3600.0)
+    first = WorkerProcess(settings, tmp_path / "first.log").start()
+    try:
+        _publish_and_wait(first, mentions, brand="acme", timeout_s=180)
+        first.wait_for("tocsin_alerts_emitted_total", 1, timeout_s=30, level="3")
+    finally:
+        first.kill()
+    sent = [json.loads(r.value)["alert_id"] for r in read_topic(settings, settings.alerts_topic)]
+    changelog = f"{settings.app_id}-brand-state-changelog"
+    recovered = loads_state(latest_by_key(read_topic(settings, changelog))[b"acme"])
+    assert recovered.outbox, "the crash did not fall between delivery and the emptied write"
+
+    second = WorkerProcess(settings.replace(metrics_port=free_port()), tmp_path / "second.log")
+    second.start()
+    try:
+        second.wait_for("tocsin_assigned_partitions", settings.partitions, timeout_s=120)
+        wait_drained([second])
+        time.sleep(2.0)
+    finally:
+        assert second.stop() == 0, second.tail_log()
+    again = [json.loads(r.value)["alert_id"] for r in read_topic(settings, settings.alerts_topic)]
+    assert sent and sorted(again) == sorted(sent), "an alert was sent again, or lost"
+    assert "not on the alerts topic" in second.log_path.read_text()
+    final = loads_state(latest_by_key(read_topic(settings, changelog))[b"acme"])
+    assert final.outbox == []
 
 
 def test_malformed_messages_go_to_deadletter_and_valid_ones_count(
