@@ -21,12 +21,13 @@ happens before the flow resumes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
+import aiokafka
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
-__all__ = ["ConsumerThread", "Transport"]
+__all__ = ["ConsumerThread", "Transport", "seek_to_committed"]
 
 
 class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
@@ -37,17 +38,28 @@ class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         return await self.call_thread(self._seek_to_committed)  # type: ignore[no-any-return]
 
     async def _seek_to_committed(self) -> Mapping[Any, int]:
-        consumer = self._ensure_consumer()
-        committed: Mapping[Any, int | None] = await consumer.seek_to_committed()
         changelogs = self.consumer.app.tables.changelog_topics
-        streams = [tp for tp in committed if tp.topic not in changelogs]
-        never = [tp for tp in streams if committed[tp] is None]
-        if never:
-            await consumer.seek_to_beginning(*never)
-        for tp in streams:
-            if committed[tp] == 0:
-                consumer.seek(tp, 0)
-        return committed  # type: ignore[return-value]
+        return await seek_to_committed(self._ensure_consumer(), skip_topics=changelogs)
+
+
+async def seek_to_committed(
+    consumer: aiokafka.AIOKafkaConsumer, *, skip_topics: Collection[str] = ()
+) -> Mapping[Any, int]:
+    """Seek every assigned partition to its committed offset, and those with none
+    (or 0) to the start of their log, except partitions of ``skip_topics``.
+
+    Returns the committed offsets (None where there is none), as aiokafka's
+    ``seek_to_committed`` does.
+    """
+    committed: Mapping[Any, int | None] = await consumer.seek_to_committed()
+    streams = [tp for tp in committed if tp.topic not in skip_topics]
+    never = [tp for tp in streams if committed[tp] is None]
+    if never:
+        await consumer.seek_to_beginning(*never)
+    for tp in streams:
+        if committed[tp] == 0:
+            consumer.seek(tp, 0)
+    return committed  # type: ignore[return-value]
 
 
 class Consumer(faust_aiokafka.Consumer):
