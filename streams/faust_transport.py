@@ -35,31 +35,40 @@ class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
     to the start of their log when Faust seeks to the committed offsets."""
 
     async def seek_to_committed(self) -> Mapping[Any, int]:
+        # Faust's annotation says int; aiokafka's answer, like this one, has None too.
         return await self.call_thread(self._seek_to_committed)  # type: ignore[no-any-return]
 
-    async def _seek_to_committed(self) -> Mapping[Any, int]:
+    async def _seek_to_committed(self) -> Mapping[Any, int | None]:
         changelogs = self.consumer.app.tables.changelog_topics
         return await seek_to_committed(self._ensure_consumer(), skip_topics=changelogs)
 
 
 async def seek_to_committed(
     consumer: aiokafka.AIOKafkaConsumer, *, skip_topics: Collection[str] = ()
-) -> Mapping[Any, int]:
+) -> Mapping[Any, int | None]:
     """Seek every assigned partition to its committed offset, and those with none
     (or 0) to the start of their log, except partitions of ``skip_topics``.
+
+    Every lookup comes first and every seek after, with no ``await`` in between:
+    records fetched from a partition already sought could otherwise come back during
+    a lookup and be dropped with the stream queues. The start of the log is what the
+    worker's ``consumer_auto_offset_reset="earliest"`` asks for.
 
     Returns the committed offsets (None where there is none), as aiokafka's
     ``seek_to_committed`` does.
     """
-    committed: Mapping[Any, int | None] = await consumer.seek_to_committed()
-    streams = [tp for tp in committed if tp.topic not in skip_topics]
+    tps = sorted(consumer.assignment())
+    committed = {tp: await consumer.committed(tp) for tp in tps}
+    streams = [tp for tp in tps if tp.topic not in skip_topics]
     never = [tp for tp in streams if committed[tp] is None]
-    if never:
-        await consumer.seek_to_beginning(*never)
-    for tp in streams:
-        if committed[tp] == 0:
-            consumer.seek(tp, 0)
-    return committed  # type: ignore[return-value]
+    starts = await consumer.beginning_offsets(never) if never else {}
+    for tp in tps:
+        offset = committed[tp]
+        if offset is None and tp in starts:
+            consumer.seek(tp, starts[tp])
+        elif offset is not None and (offset > 0 or tp.topic not in skip_topics):
+            consumer.seek(tp, offset)
+    return committed
 
 
 class Consumer(faust_aiokafka.Consumer):
