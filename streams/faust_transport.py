@@ -72,8 +72,11 @@ async def seek_to_committed(
 
 
 class Consumer(faust_aiokafka.Consumer):
+    #: The consumer thread it runs (:mod:`streams.tansu` sets its own subclass).
+    thread_class: type[ConsumerThread] = ConsumerThread
+
     def _new_consumer_thread(self) -> faust_aiokafka.AIOKafkaConsumerThread:
-        return ConsumerThread(self, loop=self.loop, beacon=self.beacon)
+        return self.thread_class(self, loop=self.loop, beacon=self.beacon)
 
 
 class Transport(faust_aiokafka.Transport):

@@ -279,8 +279,7 @@ class _ConsumerThread(faust_transport.ConsumerThread):
 
 
 class _Consumer(faust_transport.Consumer):
-    def _new_consumer_thread(self) -> faust_aiokafka.AIOKafkaConsumerThread:
-        return _ConsumerThread(self, loop=self.loop, beacon=self.beacon)
+    thread_class = _ConsumerThread
 
 
 class Transport(faust_transport.Transport):
