@@ -51,15 +51,19 @@ class Growth:
     def update(
         self,
         x: float,
-        *,
         fast_gain: float,
         slow_gain: float,
         floor: float,
         fast_rate_h: float,
         slow_rate_h: float,
         dt_h: float,
+        /,
     ) -> None:
-        """Fold in one bin's value (rates: ``ln 2 / half-life`` per hour)."""
+        """Fold in one bin's value (rates: ``ln 2 / half-life`` per hour).
+
+        Positional only (called twice per closed bin): the value, the two means'
+        gains over the gap, the floor added to both, their rates, the gap in hours.
+        """
         if not self._started:
             self._fast = self._slow = x
             self._started = True
@@ -166,18 +170,7 @@ class EvolutionDetector(Detector):
         slow = 1.0 - math.pow(0.5, dt_ms / self.slow_half_life_ms)
         lf = _LN2 * _HOUR_MS / self.fast_half_life_ms
         ls = _LN2 * _HOUR_MS / self.slow_half_life_ms
-        minutes = self.bin_ms / 60_000
+        floor_scale = self.bin_ms / 60_000  # the floors are per minute of bin
         dt_h = dt_ms / _HOUR_MS
-        for growth, value, floor in (
-            (self.volume, count, self.floor_per_min),
-            (self.reach, reach, self.reach_floor_per_min),
-        ):
-            growth.update(
-                value,
-                fast_gain=fast,
-                slow_gain=slow,
-                floor=floor * minutes,
-                fast_rate_h=lf,
-                slow_rate_h=ls,
-                dt_h=dt_h,
-            )
+        self.volume.update(count, fast, slow, self.floor_per_min * floor_scale, lf, ls, dt_h)
+        self.reach.update(reach, fast, slow, self.reach_floor_per_min * floor_scale, lf, ls, dt_h)

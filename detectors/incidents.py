@@ -644,15 +644,18 @@ class InsideMonitor(Detector):
 
     def update(self, *, employee: float, end_ms: int) -> None:
         """Fold in a closed bin's employee mentions."""
-        if self._last_ms is not None:
-            dt = max(0, end_ms - self._last_ms)
+        last = self._last_ms
+        if last is not None:
+            dt = end_ms - last if end_ms > last else 0
             g = 0.5 ** (dt / self.baseline_half_life_ms)
-            self._rate_per_ms = self._rate_per_ms * g + employee * (1 - g) / max(dt, 1)
+            self._rate_per_ms = self._rate_per_ms * g + employee * (1 - g) / (dt if dt > 1 else 1)
             self._seen_ms = self._seen_ms * g + (1 - g)
         self._last_ms = end_ms
-        self._recent.append((end_ms, employee))
-        while self._recent and self._recent[0][0] <= end_ms - self.window_ms:
-            self._recent.popleft()
+        recent = self._recent
+        recent.append((end_ms, employee))
+        oldest = end_ms - self.window_ms
+        while recent and recent[0][0] <= oldest:
+            recent.popleft()
 
     def recent_posts(self) -> float:
         """Employee mentions in the recent window."""

@@ -74,29 +74,35 @@ class ShareShift:
         self,
         k: float,
         n: float,
-        *,
         decay: float,
         base_decay: float,
-        prior_strength: float,
+        m: float,
         margin: float,
         learn_below: float,
         warmup_mentions: float,
         shifted_weight: float,
+        /,
     ) -> None:
-        """Fold one bin (k of n mentions) in; recompute the score."""
-        self._k = self._k * decay + k
-        self._n = self._n * decay + n
-        p0 = self.baseline(prior_strength)
-        m = prior_strength
-        mean = (self._k + m * p0) / (self._n + m)
-        sd = math.sqrt(max(mean * (1.0 - mean), 1e-6) / (self._n + m + 1.0))
+        """Fold one bin (k of n mentions) in; recompute the score.
+
+        Positional only (called twice per closed bin): the decays of the recent and
+        baseline sums over the gap, then the prior strength ``m`` and the detector's
+        margin, learning cut-off, warm-up and shifted weight.
+        """
+        self._k = rk = self._k * decay + k
+        self._n = rn = self._n * decay + n
+        base_k, base_n = self._base_k, self._base_n
+        p0 = self.baseline(m)
+        mean = (rk + m * p0) / (rn + m)
+        spread = mean * (1.0 - mean)
+        sd = math.sqrt((spread if spread > 1e-6 else 1e-6) / (rn + m + 1.0))
         z = (mean - p0 - margin) / sd
-        self._score = 0.5 * (1.0 + math.erf(z / _SQRT2))
-        self._share = self._k / self._n if self._n > 0 else 0.0
-        warm = self._base_n >= warmup_mentions
-        weight = 1.0 if not warm or self._score < learn_below else shifted_weight
-        self._base_k = self._base_k * base_decay + weight * k
-        self._base_n = self._base_n * base_decay + weight * n
+        self._score = score = 0.5 * (1.0 + math.erf(z / _SQRT2))
+        self._share = rk / rn if rn > 0 else 0.0
+        warm = base_n >= warmup_mentions
+        weight = 1.0 if not warm or score < learn_below else shifted_weight
+        self._base_k = base_k * base_decay + weight * k
+        self._base_n = base_n * base_decay + weight * n
 
     @property
     def score(self) -> float:
@@ -211,18 +217,16 @@ class ToneDetector(Detector):
         self._last_end_ms = end_ms
         decay = 0.5 ** (dt / self.half_life_ms)
         base_decay = 0.5 ** (dt / self.baseline_half_life_ms)
-        for shift, k in ((self.negative, negative), (self.aggressive, aggressive)):
-            shift.update(
-                k,
-                count,
-                decay=decay,
-                base_decay=base_decay,
-                prior_strength=self.prior_strength,
-                margin=self.margin,
-                learn_below=0.5,
-                warmup_mentions=self.warmup_mentions,
-                shifted_weight=self.shifted_weight,
-            )
+        m, margin, warmup, shifted = (
+            self.prior_strength,
+            self.margin,
+            self.warmup_mentions,
+            self.shifted_weight,
+        )
+        self.negative.update(negative, count, decay, base_decay, m, margin, 0.5, warmup, shifted)
+        self.aggressive.update(
+            aggressive, count, decay, base_decay, m, margin, 0.5, warmup, shifted
+        )
 
     def threshold(self, shift: ShareShift) -> float:
         """The recent share at which ``shift`` would score :attr:`alarm_score`."""
