@@ -410,9 +410,18 @@ class EventTimeBins(Detector):
         data = sorted(b for b in self._open if b < frontier)
         ranges = [(start, frontier)]
         if frontier - start > _MAX_GAP_BINS:
-            # A silence longer than two weeks: older empty bins teach nothing more.
-            head_end = data[-1] + 1 if data else start
-            ranges = [(start, head_end), (max(head_end, frontier - _MAX_GAP_BINS), frontier)]
+            # A silence longer than two weeks, before, between or after data bins,
+            # closes only its last two weeks: older empty bins teach nothing more, and
+            # one absurdly old mention must not close years of bins.
+            ranges = []
+            run_start = covered = start  # the current run of bins; the first not in it
+            for b in [*data, frontier]:
+                if b - covered > _MAX_GAP_BINS:
+                    if covered > run_start:
+                        ranges.append((run_start, covered))
+                    run_start = b - _MAX_GAP_BINS
+                covered = b + 1
+            ranges.append((run_start, frontier))
         index = np.concatenate([np.arange(lo, hi, dtype=np.int64) for lo, hi in ranges])
         values = np.zeros((index.size, _N_FIELDS), dtype=np.float64)
         if data:

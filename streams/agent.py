@@ -47,7 +47,7 @@ from aiokafka.structs import TopicPartition
 
 from streams.processor import BrandRecord, DeadLetter, Message, PendingMessage, Processor
 from streams.settings import Settings
-from streams.tansu import true_end_offsets
+from streams.tansu import log_end_offsets
 
 __all__ = ["DetectionAgent"]
 
@@ -129,23 +129,28 @@ class DetectionAgent:
                     for e in events
                 ]
                 out = self.processor.process(messages)
+                # The records changed: written with their partition's next flush, even
+                # if a send below fails.
+                for brand, partition in out.dirty.items():
+                    self._unwritten.setdefault(partition, {})[brand] = None
                 # Minute records go out before the state that produced them is durable:
                 # after a crash one may come twice (same brand and minute), never be
                 # missing (the batch's events are released only once the broker has them).
                 sends = await self._send_all(self.minutes_topic, out.minutes)
-                for brand, partition in out.dirty.items():
-                    self._unwritten.setdefault(partition, {})[brand] = None
                 if out.pending:
                     brands = list(dict.fromkeys(brand for brand, _ in out.pending))
                     for b in brands:
                         self._unwritten[out.dirty[b]].pop(b, None)
                     await asyncio.gather(*(self._put(b, out.dirty[b]) for b in brands))
                     await self._deliver([m for _, m in out.pending])
+                    sent = {m.message_id for _, m in out.pending}
                     for brand in brands:
-                        # The emptied outbox is written with the partition's next flush;
-                        # until then a recovered record still lists these alerts, and
+                        # The outbox without these is written with the partition's next
+                        # flush; until then a recovered record still lists them, and
                         # recovery sends only those missing from the topics (on_recover).
-                        self.records[brand].outbox.clear()
+                        # Anything else in it (a delivery that failed) stays for recovery.
+                        outbox = self.records[brand].outbox
+                        outbox[:] = [m for m in outbox if m.message_id not in sent]
                         self._unwritten[out.dirty[brand]][brand] = None
                 sends += [await self._send_deadletter(dl) for dl in out.deadletters]
                 # Faust acks the events when this body returns; one more reference keeps
@@ -323,10 +328,9 @@ class DetectionAgent:
             del self.processor.watermarks[brand]
             self.processor.metrics.forget(brand)
         waiting = {b: r for b, r in list(self.records.items()) if r.outbox}
-        for brand, record in self.records.items():
-            wm = record.state.bins.watermark_ms
-            if wm is not None:
-                self.processor.watermarks[brand] = wm
+        for brand, record in list(self.records.items()):
+            # Gauges at once, not at the brand's next mention: a crisis stays paged.
+            self.processor.publish(brand, record.state)
         if not waiting:
             return
         delivered = await self._delivered_ids(self.settings.alerts_topic)
@@ -360,11 +364,9 @@ class DetectionAgent:
             if not tps:
                 return ids
             consumer.assign(tps)
-            if self.settings.broker_kind == "tansu":
-                found = await true_end_offsets(servers, [(tp.topic, tp.partition) for tp in tps])
-                ends = {tp: found[(tp.topic, tp.partition)] for tp in tps}
-            else:
-                ends = await consumer.end_offsets(tps)
+            ends = await log_end_offsets(
+                consumer, tps, broker_kind=self.settings.broker_kind, bootstrap_servers=servers
+            )
             for tp in tps:
                 consumer.seek(tp, max(0, ends[tp] - OUTBOX_LOOKBACK))
             remaining = {tp for tp in tps if ends[tp] > 0}

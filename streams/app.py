@@ -68,6 +68,8 @@ def build_worker(settings: Settings, *, registry: CollectorRegistry | None = Non
         web_bind=settings.web_host,
         web_host=settings.web_host,
         web_port=settings.web_port,
+        web_tables_enabled=False,  # when the web server is on: no table data...
+        web_router_enabled=False,  # ...nor key routing to it
         broker_session_timeout=settings.session_timeout_s,
         broker_heartbeat_interval=max(0.5, settings.session_timeout_s / 10),
         broker_rebalance_timeout=max(10.0, settings.session_timeout_s * 2),
@@ -121,6 +123,7 @@ def build_worker(settings: Settings, *, registry: CollectorRegistry | None = Non
         detection=settings.detection(),
         source=f"tocsin://{settings.app_id}/{socket.gethostname()}",
         commands_topic=settings.commands_topic,
+        max_brands=settings.max_brands,
     )
     agent = DetectionAgent(
         settings=settings,

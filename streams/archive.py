@@ -84,7 +84,7 @@ def read_topics(settings: Settings, *, brand: str | None = None) -> BrandRecordS
     """Read the alerts, incidents and brand-minutes topics to their end."""
     from kafka import KafkaConsumer, TopicPartition
 
-    from streams.tansu import true_end_offsets_sync
+    from streams.tansu import log_end_offsets_sync
 
     out = BrandRecordSet()
     topics: dict[str, Stream] = {
@@ -107,13 +107,12 @@ def read_topics(settings: Settings, *, brand: str | None = None) -> BrandRecordS
         ]
         if not tps:
             return out
-        if settings.broker_kind == "tansu":
-            found = true_end_offsets_sync(
-                settings.bootstrap_servers, [(tp.topic, tp.partition) for tp in tps]
-            )
-            ends = {tp: found[(tp.topic, tp.partition)] for tp in tps}
-        else:
-            ends = consumer.end_offsets(tps)
+        ends = log_end_offsets_sync(
+            consumer,
+            tps,
+            broker_kind=settings.broker_kind,
+            bootstrap_servers=settings.bootstrap_servers,
+        )
         consumer.assign(tps)
         consumer.seek_to_beginning(*tps)
         while any(consumer.position(tp) < ends[tp] for tp in tps):

@@ -18,7 +18,7 @@ from typing import Final, Literal, get_args
 
 import msgspec
 
-from streams.mention import Mention
+from streams.mention import MIN_TS_MS, Mention
 
 __all__ = [
     "REASONS",
@@ -40,6 +40,7 @@ Reason = Literal[
     "key_mismatch",
     "empty_batch",
     "bad_command",
+    "brand_limit",
 ]
 #: Every reason a mention can be refused for.
 REASONS: Final[tuple[Reason, ...]] = get_args(Reason)
@@ -111,7 +112,8 @@ class MentionDecoder:
         Longer texts are cut to this length and counted as truncated.
     max_future_ms
         A mention more than this after its Kafka record's timestamp is refused
-        (``timestamp_out_of_range``): a clock far ahead would close every bin.
+        (``timestamp_out_of_range``): a clock far ahead would close every bin. So
+        is one before 2000-01-01, in either timestamp form.
 
     Examples
     --------
@@ -206,6 +208,9 @@ class MentionDecoder:
                 if ts > latest:
                     reason = "timestamp_out_of_range"
                     detail = f"ts {ts} is more than max_future_ms after its record ({record_ts_ms})"
+                elif ts < MIN_TS_MS:
+                    reason = "timestamp_out_of_range"
+                    detail = f"ts {ts} is before 2000-01-01 ({MIN_TS_MS})"
             if reason is not None:
                 pos = index[i] if index is not None else (i if batch else None)
                 if raws is None:  # a valid batch: find the element's own bytes

@@ -33,6 +33,7 @@ from detectors.state import MinuteRecord
 from streams.alerts import Level, rfc3339
 
 __all__ = [
+    "MINUTES_PER_MESSAGE",
     "AckInfo",
     "BrandMinutes",
     "IncidentMessage",
@@ -41,6 +42,7 @@ __all__ = [
     "incident_headers",
     "incident_message",
     "minutes_message",
+    "minutes_messages",
 ]
 
 SCHEMA_VERSION: Final = "1.0"
@@ -190,12 +192,25 @@ class Minute(msgspec.Struct, frozen=True, array_like=True):
 
 
 class BrandMinutes(msgspec.Struct, frozen=True):
-    """The minutes of a brand closed by one processing batch."""
+    """Minutes of a brand closed by one processing batch (a day of them at most per message)."""
 
     schema_version: str
     brand: str
     bin_ms: int
     minutes: list[Minute]
+
+
+#: Minutes per ``brand-minutes`` message at most (a day of one-minute bins, some
+#: hundreds of kilobytes at worst): the messages stay far below ``max_message_bytes``.
+MINUTES_PER_MESSAGE: Final = 1440
+
+
+def minutes_messages(brand: str, bin_ms: int, minutes: list[MinuteRecord]) -> list[BrandMinutes]:
+    """The record messages of a brand's closed bins, oldest first."""
+    return [
+        minutes_message(brand, bin_ms, minutes[i : i + MINUTES_PER_MESSAGE])
+        for i in range(0, len(minutes), MINUTES_PER_MESSAGE)
+    ]
 
 
 def minutes_message(brand: str, bin_ms: int, minutes: list[MinuteRecord]) -> BrandMinutes:

@@ -42,10 +42,10 @@ from detectors.state import (
     update_many,
 )
 from streams.alerts import alert_from_change, cloudevent_headers
-from streams.codec import MentionDecoder, Reject
+from streams.codec import MentionDecoder, Reason, Reject
 from streams.columns import to_batch
 from streams.commands import ExpectCommand, brand_of_incident, decode_command
-from streams.incidents import incident_headers, incident_message, minutes_message
+from streams.incidents import incident_headers, incident_message, minutes_messages
 from streams.mention import Mention
 from streams.metrics import Metrics
 
@@ -150,6 +150,9 @@ class Processor:
         CloudEvents ``source`` of the alerts (the worker's identity).
     commands_topic
         Messages of this topic are commands (acknowledgements, expectations).
+    max_brands
+        Brands this worker keeps state (and metric series) for at most: the
+        messages of any further brand go to the dead-letter topic (``brand_limit``).
     clock_ms
         Wall clock, for ``emitted_at`` and latency (replaceable in tests).
     """
@@ -164,10 +167,12 @@ class Processor:
         detection: DetectionSettings,
         source: str,
         commands_topic: str = "tocsin-commands",
+        max_brands: int = 10_000,
         clock_ms: Callable[[], int] = lambda: int(time.time() * 1000),
     ) -> None:
         self.records = records
         self.commands_topic = commands_topic
+        self.max_brands = max_brands
         self.decoder = decoder
         self.scorer = scorer
         self.metrics = metrics
@@ -183,6 +188,7 @@ class Processor:
         metrics = self.metrics
         decode = self.decoder.decode
         groups: dict[str, list[tuple[Message, list[Mention]]]] = {}
+        new_brands = 0  # brands of this batch without a record yet
         truncated = 0
         commands: list[Message] = []
         for msg in messages:
@@ -198,6 +204,11 @@ class Processor:
                 metrics.invalid[reject.reason].inc()
             if decoded.mentions:
                 brand = decoded.mentions[0].brand
+                if brand not in groups and brand not in self.records:
+                    if len(self.records) + new_brands >= self.max_brands:
+                        self._refuse(msg, "brand_limit", self._limit_detail(brand), "", out)
+                        continue
+                    new_brands += 1
                 groups.setdefault(brand, []).append((msg, decoded.mentions))
         if truncated:
             metrics.truncated.inc(truncated)
@@ -214,6 +225,9 @@ class Processor:
             metrics.latency.observe(max(0.0, (self.clock_ms() - oldest) / 1000.0))
         metrics.brands.set(len(self.records))
         return out
+
+    def _limit_detail(self, brand: str) -> str:
+        return f"new brand {brand!r}: this worker holds max_brands={self.max_brands} already"
 
     def _record(self, brand: str) -> BrandRecord:
         record = self.records.get(brand)
@@ -273,20 +287,7 @@ class Processor:
         metrics = self.metrics
         if update.accepted:
             metrics.processed(brand).inc(update.accepted)
-        wm = state.bins.watermark_ms
-        if wm is not None:
-            self.watermarks[brand] = wm
-        scores = state.scores
-        metrics.set_brand(
-            brand,
-            level=state.level,
-            onset=scores.onset,
-            elevation=scores.elevation,
-            negative=scores.negative,
-            aggressive=scores.aggressive,
-            growth=state.evolution.volume.score,
-            negative_share=state.tone.negative.share,
-        )
+        self.publish(brand, state)
         now = self.clock_ms()
         key = brand.encode()
         for change in update.changes:
@@ -305,9 +306,25 @@ class Processor:
                 ),
             )
         self._queue_events(record, brand, update.events, out, now)
-        if update.minutes:
-            record_msg = minutes_message(brand, state.settings.bin_ms, update.minutes)
+        for record_msg in minutes_messages(brand, state.settings.bin_ms, update.minutes):
             out.minutes.append((key, self._encode.encode(record_msg)))
+
+    def publish(self, brand: str, state: BrandState) -> None:
+        """Set the brand's gauges (level, scores) and event-time watermark from its state."""
+        wm = state.bins.watermark_ms
+        if wm is not None:
+            self.watermarks[brand] = wm
+        scores = state.scores
+        self.metrics.set_brand(
+            brand,
+            level=state.level,
+            onset=scores.onset,
+            elevation=scores.elevation,
+            negative=scores.negative,
+            aggressive=scores.aggressive,
+            growth=state.evolution.volume.score,
+            negative_share=state.tone.negative.share,
+        )
 
     def _queue(self, record: BrandRecord, brand: str, out: Output, message: PendingMessage) -> None:
         record.outbox.append(message)
@@ -338,6 +355,16 @@ class Processor:
                 ),
             )
 
+    def _refuse(
+        self, msg: Message, reason: Reason, detail: str, exception: str, out: Output
+    ) -> None:
+        """Send a whole message to the dead-letter topic."""
+        reject = Reject(reason, detail, exception, msg.value or b"", None)
+        out.deadletters.append(
+            DeadLetter(msg.key, reject.raw, deadletter_headers(msg, reject), reject.reason)
+        )
+        self.metrics.invalid[reject.reason].inc()
+
     def _command(self, msg: Message, out: Output) -> None:
         """Apply an acknowledgement or an expectation; refuse anything else to dead letters."""
         try:
@@ -348,11 +375,16 @@ class Processor:
                 else brand_of_incident(command.incident_id)
             )
         except (msgspec.DecodeError, msgspec.ValidationError, ValueError) as exc:
-            reject = Reject("bad_command", str(exc), type(exc).__qualname__, msg.value or b"", None)
-            out.deadletters.append(
-                DeadLetter(msg.key, reject.raw, deadletter_headers(msg, reject), reject.reason)
-            )
-            self.metrics.invalid["bad_command"].inc()
+            self._refuse(msg, "bad_command", str(exc), type(exc).__qualname__, out)
+            return
+        if msg.key != brand.encode():
+            # The record of a brand lives on its key's partition: a command keyed
+            # otherwise would reach another record, perhaps on another worker.
+            detail = f"key {msg.key!r} but the command is for brand {brand!r}"
+            self._refuse(msg, "key_mismatch", detail, "", out)
+            return
+        if brand not in self.records and len(self.records) >= self.max_brands:
+            self._refuse(msg, "brand_limit", self._limit_detail(brand), "", out)
             return
         record = self._record(brand)
         tp = (msg.topic, msg.partition)

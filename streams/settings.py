@@ -60,6 +60,8 @@ class Settings:
         ``max_future_ms``: a mention dated this far after its Kafka record is refused.
         ``max_message_bytes``: largest message Tocsin produces (dead letters carry
         the refused message whole up to this size, cut beyond it and flagged).
+        ``max_brands``: brands one worker keeps state and metric series for; the
+        messages of further brands are refused (``brand_limit``).
     Worker
         ``take_max`` and ``take_within_s``: Kafka messages per processing batch
         and the longest wait to fill one. ``state_flush_interval_s``: how long a
@@ -119,6 +121,7 @@ class Settings:
     max_text_chars: int = 4_000
     max_future_ms: int = 3_600_000
     max_message_bytes: int = 4_194_304
+    max_brands: int = 10_000
 
     take_max: int = 2_000
     take_within_s: float = 0.2
@@ -147,6 +150,7 @@ class Settings:
             "take_max",
             "produce_batch_max",
             "max_message_bytes",
+            "max_brands",
         ):
             if getattr(self, name) < 1:
                 raise SettingsError(

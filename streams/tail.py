@@ -12,7 +12,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from streams.render import ALERT_HEADER, alert_row
 from streams.settings import Settings
-from streams.tansu import true_end_offsets_sync
+from streams.tansu import log_end_offsets_sync
 
 __all__ = ["TailTopic", "follow", "tail"]
 
@@ -47,14 +47,15 @@ def follow(
         consumer.assign(tps)
         if from_beginning:
             consumer.seek_to_beginning(*tps)
-        elif settings.broker_kind == "tansu":
-            ends = true_end_offsets_sync(
-                settings.bootstrap_servers, [(topic, p) for p in partitions]
+        else:
+            ends = log_end_offsets_sync(
+                consumer,
+                tps,
+                broker_kind=settings.broker_kind,
+                bootstrap_servers=settings.bootstrap_servers,
             )
             for tp in tps:
-                consumer.seek(tp, ends[(tp.topic, tp.partition)])
-        else:
-            consumer.seek_to_end(*tps)
+                consumer.seek(tp, ends[tp])
         last = time.monotonic()
         while not stop():
             batch = consumer.poll(timeout_ms=200)

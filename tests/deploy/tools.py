@@ -22,7 +22,6 @@ from streams.metrics import Metrics
 __all__ = [
     "ALERTS_FILE",
     "DEPLOY",
-    "PROPOSED_METRICS",
     "RECORDING_FILE",
     "ROOT",
     "RULE_FILES",
@@ -39,10 +38,6 @@ DEPLOY = ROOT / "deploy"
 ALERTS_FILE = DEPLOY / "prometheus" / "rules" / "tocsin-alerts.yml"
 RECORDING_FILE = DEPLOY / "prometheus" / "rules" / "tocsin-recording.yml"
 RULE_FILES = (RECORDING_FILE, ALERTS_FILE)
-
-#: Metrics the rules and dashboards read that the worker does not export yet
-#: (deploy/RUNBOOK.md, "Metrics this deployment expects").
-PROPOSED_METRICS = frozenset({"tocsin_consumer_lag_messages", "tocsin_incidents_unacknowledged"})
 
 #: Debian package of each binary the tests run.
 _PACKAGES = {
@@ -119,7 +114,10 @@ def exported_metric_names() -> set[str]:
     not depend on how the worker fills them.
     """
     registry = CollectorRegistry()
-    Metrics(registry).watch_watermarks(dict)
+    metrics = Metrics(registry)
+    metrics.watch_watermarks(dict)  # the collectors computed at scrape time, as the worker has
+    metrics.watch_consumer_lag(dict)
+    metrics.watch_incidents(dict)
     suffixes = {
         "counter": ("_total",),
         "histogram": ("_bucket", "_count", "_sum"),

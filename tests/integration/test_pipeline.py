@@ -127,14 +127,32 @@ def test_sigkill_mid_stream_resumes_exactly(broker: EmbeddedBroker, tmp_path: Pa
     second = WorkerProcess(run, tmp_path / "second.log").start()
     try:
         _wait_for_totals(run, expected_totals, second)
+        levels = _brand_gauges(second)
     finally:
         assert second.stop() == 0, second.tail_log()
+    assert len([k for k in levels if k.startswith("tocsin_brand_level{")]) == 4
+
+    # A restart with nothing new to read shows every brand's level and scores at once.
+    third = WorkerProcess(run, tmp_path / "third.log").start()
+    try:
+        third.wait_for("tocsin_assigned_partitions", 1, timeout_s=60)
+        deadline = time.monotonic() + 30
+        while _brand_gauges(third) != levels and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert _brand_gauges(third) == levels, third.tail_log()
+    finally:
+        assert third.stop() == 0, third.tail_log()
 
     assert brand_totals(run) == expected_totals
     alert_ids = [json.loads(r.value)["alert_id"] for r in read_topic(run, run.alerts_topic)]
     assert len(alert_ids) == len(set(alert_ids)), "an alert was published twice"
     assert sorted(alert_ids) == sorted(expected_alerts)
     assert any(json.loads(r.value)["level"] >= 2 for r in read_topic(run, run.alerts_topic))
+
+
+def _brand_gauges(worker: WorkerProcess) -> dict[str, float]:
+    """The worker's per-brand level and score series."""
+    return {k: v for k, v in worker.metrics().items() if k.startswith("tocsin_brand_")}
 
 
 def _wait_for_totals(settings, expected: dict, worker: WorkerProcess) -> None:  # type: ignore[no-untyped-def]

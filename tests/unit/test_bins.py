@@ -113,6 +113,22 @@ def test_gap_closes_empty_bins_and_long_gaps_are_bounded() -> None:
     assert up.closed[-1].end_ms == 10 * MIN + 365 * 86_400_000
 
 
+def test_silences_between_data_bins_are_bounded_too() -> None:
+    gap = 20_160  # two weeks of one-minute bins
+    bins = EventTimeBins(bin_ms=MIN, grace_ms=0)
+    year = 365 * 1440
+    # One brand's first batch: an absurdly old mention, then two a year later, 3 bins apart.
+    up = bins.update(make_batch([0, year * MIN, (year + 3) * MIN]))
+    closed = [b.start_ms // MIN for b in up.closed]
+    assert closed == [0, *range(year - gap, year + 3)]
+    assert counts(up.closed)[0] == (0, 1) and counts(up.closed)[gap + 1] == (year, 1)
+    # The same with the old mention alone first, then the year-later ones.
+    again = EventTimeBins(bin_ms=MIN, grace_ms=0)
+    again.update(make_batch([0]))
+    up2 = again.update(make_batch([year * MIN, (year + 3) * MIN]))
+    assert [b.start_ms // MIN for b in up2.closed] == closed
+
+
 def test_advance_closes_idle_bins_without_data() -> None:
     bins = EventTimeBins(bin_ms=MIN, grace_ms=0)
     bins.update(make_batch([1_000]))

@@ -10,6 +10,7 @@ from prometheus_client import CollectorRegistry
 from detectors.lexicon import LexiconToneScorer
 from detectors.state import DetectionSettings
 from streams.codec import MentionDecoder
+from streams.incidents import MINUTES_PER_MESSAGE
 from streams.metrics import Metrics
 from streams.processor import Message, Processor
 from tests.synthetic import T0, baseline_then_burst
@@ -138,3 +139,85 @@ def test_brands_processed_together_behave_as_each_alone() -> None:
     for brand, mentions in per_brand.items():
         alone = run({}, messages_of(mentions, per_message=50), take=100)
         assert alone and [a for a in together if a["brand"] == brand] == alone
+
+
+def test_mentions_before_2000_are_refused_in_both_timestamp_forms() -> None:
+    good = baseline_then_burst("acme", days=0.01, seed=1)[0]
+    old_epoch = dict(good, id="e", ts=946_684_799_999)
+    old_rfc = dict(good, id="r", ts="0001-01-01T00:00:00Z")
+    value = msgspec.json.encode([good, old_epoch, old_rfc])
+    records: dict = {}
+    out = make_processor(records).process([Message("mentions", 0, 7, T0, b"acme", value)])
+    assert out.mentions == 1
+    refused = {json.loads(dl.value)["id"]: dl.reason for dl in out.deadletters}
+    assert refused == {"e": "timestamp_out_of_range", "r": "timestamp_out_of_range"}
+    assert records["acme"].state.bins.accepted_total == 1
+
+
+def test_a_command_keyed_by_another_brand_is_refused() -> None:
+    command = {
+        "command": "expect",
+        "command_id": "c1",
+        "brand": "acme",
+        "from_ms": T0,
+        "to_ms": T0 + 3_600_000,
+        "kind": "campaign",
+        "at": T0,
+    }
+    records: dict = {}
+    processor = make_processor(records)
+    value = msgspec.json.encode(command)
+    out = processor.process([Message("tocsin-commands", 2, 5, T0, b"globex", value)])
+    assert [dl.reason for dl in out.deadletters] == ["key_mismatch"]
+    assert out.deadletters[0].value == value and out.deadletters[0].key == b"globex"
+    assert records == {} and out.dirty == {}
+    out = processor.process([Message("tocsin-commands", 2, 6, T0, b"acme", value)])
+    assert out.deadletters == [] and out.dirty == {"acme": 2}
+    assert records["acme"].state.expectations
+
+
+def test_minutes_of_a_long_batch_are_split_into_bounded_messages() -> None:
+    """A batch closing days of one brand's bins (a backfill) gives day-sized messages."""
+    mentions = baseline_then_burst("acme", days=3.2, seed=2)
+    records: dict = {}
+    out = make_processor(records).process(messages_of(mentions, per_message=500))
+    decoded = [json.loads(value) for _, value in out.minutes]
+    sizes = [len(m["minutes"]) for m in decoded]
+    assert len(sizes) >= 4 and max(sizes) <= MINUTES_PER_MESSAGE
+    starts = [minute[0] for m in decoded for minute in m["minutes"]]  # arrays: start first
+    assert starts == sorted(starts) and len(set(starts)) == len(starts) == sum(sizes)
+    assert starts[-1] - starts[0] == (len(starts) - 1) * 60_000  # contiguous, none lost
+
+
+def test_brands_past_max_brands_go_to_the_deadletter_topic() -> None:
+    """State and metric series stay bounded: a worker holds at most ``max_brands``."""
+    records: dict = {}
+    registry = CollectorRegistry()
+    processor = Processor(
+        records=records,
+        decoder=MentionDecoder(max_text_chars=4000, max_future_ms=3_600_000),
+        scorer=LexiconToneScorer(),
+        metrics=Metrics(registry),
+        detection=DetectionSettings(),
+        source="tocsin://test",
+        max_brands=2,
+        clock_ms=lambda: T0,
+    )
+    base = baseline_then_burst("acme", days=0.01, seed=1)[0]
+
+    def message(brand: str, offset: int) -> Message:
+        value = msgspec.json.encode(dict(base, brand=brand, id=f"{brand}-{offset}"))
+        return Message("mentions", 0, offset, T0, brand.encode(), value)
+
+    out = processor.process([message("acme", 0), message("globex", 1), message("initech", 2)])
+    assert set(records) == {"acme", "globex"} and out.mentions == 2
+    assert [(dl.reason, dl.key) for dl in out.deadletters] == [("brand_limit", b"initech")]
+    out = processor.process([message("acme", 3), message("umbrella", 4)])  # known ones still count
+    assert out.mentions == 1 and [dl.key for dl in out.deadletters] == [b"umbrella"]
+    expect = {"command": "expect", "command_id": "c", "brand": "umbrella", "from_ms": T0,
+              "to_ms": T0 + 1, "kind": "campaign", "at": T0}  # fmt: skip
+    command = Message("tocsin-commands", 0, 5, T0, b"umbrella", msgspec.json.encode(expect))
+    assert [dl.reason for dl in processor.process([command]).deadletters] == ["brand_limit"]
+    assert set(records) == {"acme", "globex"}
+    refused = registry.get_sample_value("tocsin_mentions_invalid_total", {"reason": "brand_limit"})
+    assert refused == 3
