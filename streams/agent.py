@@ -31,12 +31,22 @@ the next owner recovers them; on a clean stop, they are written too.
 After a rebalance or a restart, records recovered with a non-empty outbox have
 their alerts checked against the alerts topic (:meth:`DetectionAgent.on_recover`),
 and only the missing ones are sent.
+
+If the agent raises (a send the broker or the producer refuses, or a bug), the
+process exits at once with :data:`EXIT_AGENT_FAILED` (:func:`fail_stop`).
+Faust's default is to restart the agent in the same process, with the batch's
+records changed in memory but not written, and its stream no longer delivering
+(measured: the worker stayed up, its ``/metrics`` served, consuming nothing).
+Exiting leaves the changelog and the committed offsets as they were: the next
+start (systemd, Kubernetes, compose's ``restart``) recovers from them and reads
+the uncommitted mentions again, and the restarts show.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from collections.abc import Awaitable, MutableMapping, Sequence
 from typing import Any, cast
@@ -49,9 +59,28 @@ from streams.processor import BrandRecord, DeadLetter, Message, PendingMessage, 
 from streams.settings import Settings
 from streams.tansu import log_end_offsets
 
-__all__ = ["DetectionAgent"]
+__all__ = ["EXIT_AGENT_FAILED", "DetectionAgent", "fail_stop"]
 
 log = logging.getLogger(__name__)
+
+#: Exit status of a worker whose detection agent raised (EX_SOFTWARE).
+EXIT_AGENT_FAILED = 70
+
+
+def fail_stop(exc: BaseException) -> None:
+    """Log the error that stopped the detection agent and exit at once, with
+    nothing more written or committed (see the module's docstring)."""
+    log.critical(
+        "detection agent failed (%s: %s): exiting with status %d; the next start "
+        "recovers from the changelog and the committed offsets",
+        type(exc).__name__,
+        exc,
+        EXIT_AGENT_FAILED,
+        exc_info=exc,
+    )
+    logging.shutdown()  # flush the log handlers: os._exit skips them
+    os._exit(EXIT_AGENT_FAILED)
+
 
 #: How many of the newest messages per alerts partition are searched for
 #: alerts that may or may not have been delivered before a crash.
@@ -109,7 +138,14 @@ class DetectionAgent:
 
     # -- the agent -------------------------------------------------------------
     async def run(self, stream: faust.StreamT[Any]) -> None:
-        """Faust agent body: process the stream batch by batch."""
+        """Faust agent body: process the stream batch by batch; any error ends the
+        process (:func:`fail_stop`; a rebalance's cancellation is not an error)."""
+        try:
+            await self._consume(stream)
+        except Exception as exc:
+            fail_stop(exc)
+
+    async def _consume(self, stream: faust.StreamT[Any]) -> None:
         settings = self.settings
         metrics = self.processor.metrics
         batches = cast(Any, stream).take_events  # in faust-streaming, not in its StreamT stub

@@ -30,22 +30,34 @@ class TopicSpec:
     retention_ms: int
     purpose: str
     max_message_bytes: int
+    broker_time: bool = False  # record timestamps set by the broker (LogAppendTime)
 
     def configs(self) -> dict[str, str]:
         """Topic-level configs sent at creation."""
-        return {
+        configs = {
             "retention.ms": str(self.retention_ms),
             "cleanup.policy": "delete",
             "max.message.bytes": str(self.max_message_bytes),
         }
+        if self.broker_time:
+            configs["message.timestamp.type"] = "LogAppendTime"
+        return configs
 
 
 def topic_specs(settings: Settings) -> list[TopicSpec]:
     """The topics of a deployment with these settings."""
     n, rf, size = settings.partitions, settings.replication_factor, settings.max_message_bytes
     return [
+        # The broker's clock dates the records: a mention more than max_future_ms after
+        # its record is refused, and a producer's clock must not be what decides.
         TopicSpec(
-            settings.mentions_topic, n, rf, 7 * _DAY_MS, "incoming mentions (key = brand)", size
+            settings.mentions_topic,
+            n,
+            rf,
+            7 * _DAY_MS,
+            "incoming mentions (key = brand)",
+            size,
+            broker_time=True,
         ),
         TopicSpec(settings.alerts_topic, n, rf, 90 * _DAY_MS, "crisis-level changes", size),
         TopicSpec(settings.incidents_topic, n, rf, 365 * _DAY_MS, "incident lifecycle", size),

@@ -173,6 +173,10 @@ def test_topics_get_partitions_replicas_and_retention() -> None:
     assert specs["incidents"].configs()["retention.ms"] == str(365 * DAY_MS)
     assert specs["brand-minutes"].configs()["retention.ms"] == str(90 * DAY_MS)
     assert specs["tocsin-commands"].configs()["retention.ms"] == str(30 * DAY_MS)
+    # Mentions are dated against the broker's clock, not the producers'.
+    timestamps = {n: s.configs().get("message.timestamp.type") for n, s in specs.items()}
+    assert timestamps.pop("mentions") == "LogAppendTime"
+    assert set(timestamps.values()) == {None}
 
 
 def test_bind_mounts_exist() -> None:

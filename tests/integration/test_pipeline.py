@@ -15,6 +15,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from streams.agent import EXIT_AGENT_FAILED
 from streams.producer import MentionProducer
 from streams.schemas import load_schema
 from streams.statecodec import loads_state
@@ -148,6 +149,31 @@ def test_sigkill_mid_stream_resumes_exactly(broker: EmbeddedBroker, tmp_path: Pa
     assert len(alert_ids) == len(set(alert_ids)), "an alert was published twice"
     assert sorted(alert_ids) == sorted(expected_alerts)
     assert any(json.loads(r.value)["level"] >= 2 for r in read_topic(run, run.alerts_topic))
+
+
+def test_a_failing_agent_stops_the_worker_and_the_next_one_loses_nothing(
+    broker: EmbeddedBroker, tmp_path: Path
+) -> None:
+    """A send the producer refuses stops the worker at once (status 70), instead of
+    Faust restarting the agent in a process that then consumes nothing more; the next
+    worker, with sound settings, counts every mention once."""
+    mentions = baseline_then_burst("acme", days=0.2, rate_per_min=2, seed=3)
+    sound = isolated_settings(broker, "failstop")
+    publish(sound, mentions, batch_max=1)  # creates the topics with sound settings
+    # Brand records (kilobytes) and minute records beyond what the producer may send.
+    small = sound.replace(max_message_bytes=2048)
+    first = WorkerProcess(small, tmp_path / "first.log").start()
+    try:
+        status = first.proc.wait(timeout=120)
+    finally:
+        first.stop()
+    assert status == EXIT_AGENT_FAILED, first.tail_log()
+    assert "detection agent failed (ProducerSendError" in first.tail_log()
+    second = WorkerProcess(sound, tmp_path / "second.log").start()
+    try:
+        _wait_for_totals(sound, {"acme": (len(mentions), 0)}, second)
+    finally:
+        assert second.stop() == 0, second.tail_log()
 
 
 def _brand_gauges(worker: WorkerProcess) -> dict[str, float]:
