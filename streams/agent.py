@@ -366,7 +366,9 @@ class DetectionAgent:
         waiting = {b: r for b, r in list(self.records.items()) if r.outbox}
         for brand, record in list(self.records.items()):
             # Gauges at once, not at the brand's next mention: a crisis stays paged.
-            self.processor.publish(brand, record.state)
+            # (Only brands with mentions have series, and a watermark to forget them by.)
+            if record.state.bins.watermark_ms is not None:
+                self.processor.publish(brand, record.state)
         if not waiting:
             return
         delivered = await self._delivered_ids(self.settings.alerts_topic)
