@@ -10,9 +10,12 @@ import re
 from collections.abc import Iterable
 from typing import Final
 
-__all__ = ["STOPWORDS", "tokens", "top_terms"]
+__all__ = ["MAX_TERM_CHARS", "STOPWORDS", "tokens", "top_terms"]
 
 _URL: Final = re.compile(r"https?://\S+|www\.\S+")
+#: Longer tokens are not terms (no word or hashtag people share is that long); this also
+#: bounds what a term adds to the minute records and alerts that carry it.
+MAX_TERM_CHARS: Final = 50
 _TOKEN: Final = re.compile(r"#\w+|[^\W\d_][\w'’-]*[^\W_]", re.UNICODE)
 
 #: French and English function words, and social-media filler, never reported.
@@ -35,14 +38,19 @@ STOPWORDS: Final[frozenset[str]] = frozenset(
 
 
 def tokens(text: str, *, exclude: frozenset[str] = frozenset()) -> list[str]:
-    """Lower-cased words (3+ letters) and hashtags of ``text``, without stop words.
+    """Lower-cased words and hashtags of ``text`` (3 to ``MAX_TERM_CHARS`` characters),
+    without stop words.
 
     >>> tokens("RT @acme: Recall of the X200 battery!! #AcmeRecall https://t.co/x")
     ['acme', 'recall', 'x200', 'battery', '#acmerecall']
+    >>> tokens("spam " + "a" * 51)
+    ['spam']
     """
     text = _URL.sub(" ", text.lower())
     return [
-        t for t in _TOKEN.findall(text) if len(t) >= 3 and t not in STOPWORDS and t not in exclude
+        t
+        for t in _TOKEN.findall(text)
+        if 3 <= len(t) <= MAX_TERM_CHARS and t not in STOPWORDS and t not in exclude
     ]
 
 

@@ -192,7 +192,7 @@ class Minute(msgspec.Struct, frozen=True, array_like=True):
 
 
 class BrandMinutes(msgspec.Struct, frozen=True):
-    """Minutes of a brand closed by one processing batch (a day of them at most per message)."""
+    """Minutes of a brand closed by one processing batch (six hours at most per message)."""
 
     schema_version: str
     brand: str
@@ -200,9 +200,10 @@ class BrandMinutes(msgspec.Struct, frozen=True):
     minutes: list[Minute]
 
 
-#: Minutes per ``brand-minutes`` message at most (a day of one-minute bins, some
-#: hundreds of kilobytes at worst): the messages stay far below ``max_message_bytes``.
-MINUTES_PER_MESSAGE: Final = 1440
+#: Minutes per ``brand-minutes`` message at most: six hours of one-minute bins, about
+#: 300 kilobytes at worst (five terms of ``detectors.terms.MAX_TERM_CHARS`` per minute),
+#: far below ``max_message_bytes``.
+MINUTES_PER_MESSAGE: Final = 360
 
 
 def minutes_messages(brand: str, bin_ms: int, minutes: list[MinuteRecord]) -> list[BrandMinutes]:
