@@ -196,20 +196,21 @@ class Processor:
                 commands.append(msg)
                 continue
             decoded = decode(msg.key, msg.value, record_ts_ms=msg.timestamp_ms)
+            if decoded.mentions:
+                brand = decoded.mentions[0].brand
+                if brand not in groups and brand not in self.records:
+                    if len(self.records) + new_brands >= self.max_brands:
+                        # The whole message, invalid elements included, in one dead letter.
+                        self._refuse(msg, "brand_limit", self._limit_detail(brand), "", out)
+                        continue
+                    new_brands += 1
+                groups.setdefault(brand, []).append((msg, decoded.mentions))
             truncated += decoded.truncated
             for reject in decoded.rejects:
                 out.deadletters.append(
                     DeadLetter(msg.key, reject.raw, deadletter_headers(msg, reject), reject.reason)
                 )
                 metrics.invalid[reject.reason].inc()
-            if decoded.mentions:
-                brand = decoded.mentions[0].brand
-                if brand not in groups and brand not in self.records:
-                    if len(self.records) + new_brands >= self.max_brands:
-                        self._refuse(msg, "brand_limit", self._limit_detail(brand), "", out)
-                        continue
-                    new_brands += 1
-                groups.setdefault(brand, []).append((msg, decoded.mentions))
         if truncated:
             metrics.truncated.inc(truncated)
         metrics.messages.inc(len(messages))

@@ -214,10 +214,18 @@ def test_brands_past_max_brands_go_to_the_deadletter_topic() -> None:
     assert [(dl.reason, dl.key) for dl in out.deadletters] == [("brand_limit", b"initech")]
     out = processor.process([message("acme", 3), message("umbrella", 4)])  # known ones still count
     assert out.mentions == 1 and [dl.key for dl in out.deadletters] == [b"umbrella"]
+    # A refused brand's message goes whole, once: not its invalid elements on their own too,
+    # and its long texts are not counted as truncated.
+    bad = dict(base, brand="umbrella", id="bad", author={"id": "x", "followers": -1})
+    long = dict(base, brand="umbrella", id="long", text="x" * 5000)
+    value = msgspec.json.encode([bad, long])
+    out = processor.process([Message("mentions", 0, 5, T0, b"umbrella", value)])
+    assert [(dl.reason, dl.value) for dl in out.deadletters] == [("brand_limit", value)]
+    assert registry.get_sample_value("tocsin_mentions_truncated_total") == 0
     expect = {"command": "expect", "command_id": "c", "brand": "umbrella", "from_ms": T0,
               "to_ms": T0 + 1, "kind": "campaign", "at": T0}  # fmt: skip
-    command = Message("tocsin-commands", 0, 5, T0, b"umbrella", msgspec.json.encode(expect))
+    command = Message("tocsin-commands", 0, 6, T0, b"umbrella", msgspec.json.encode(expect))
     assert [dl.reason for dl in processor.process([command]).deadletters] == ["brand_limit"]
     assert set(records) == {"acme", "globex"}
     refused = registry.get_sample_value("tocsin_mentions_invalid_total", {"reason": "brand_limit"})
-    assert refused == 3
+    assert refused == 4
