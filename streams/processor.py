@@ -199,7 +199,7 @@ class Processor:
             if decoded.mentions:
                 brand = decoded.mentions[0].brand
                 if brand not in groups and brand not in self.records:
-                    if len(self.records) + new_brands >= self.max_brands:
+                    if self._full(new_brands):
                         # The whole message, invalid elements included, in one dead letter.
                         self._refuse(msg, "brand_limit", self._limit_detail(brand), "", out)
                         continue
@@ -207,10 +207,7 @@ class Processor:
                 groups.setdefault(brand, []).append((msg, decoded.mentions))
             truncated += decoded.truncated
             for reject in decoded.rejects:
-                out.deadletters.append(
-                    DeadLetter(msg.key, reject.raw, deadletter_headers(msg, reject), reject.reason)
-                )
-                metrics.invalid[reject.reason].inc()
+                self._dead_letter(msg, reject, out)
         if truncated:
             metrics.truncated.inc(truncated)
         metrics.messages.inc(len(messages))
@@ -226,6 +223,11 @@ class Processor:
             metrics.latency.observe(max(0.0, (self.clock_ms() - oldest) / 1000.0))
         metrics.brands.set(len(self.records))
         return out
+
+    def _full(self, new_brands: int = 0) -> bool:
+        """Whether one more brand would pass ``max_brands`` (``new_brands`` of this
+        batch already admitted)."""
+        return len(self.records) + new_brands >= self.max_brands
 
     def _limit_detail(self, brand: str) -> str:
         return f"new brand {brand!r}: this worker holds max_brands={self.max_brands} already"
@@ -360,7 +362,10 @@ class Processor:
         self, msg: Message, reason: Reason, detail: str, exception: str, out: Output
     ) -> None:
         """Send a whole message to the dead-letter topic."""
-        reject = Reject(reason, detail, exception, msg.value or b"", None)
+        self._dead_letter(msg, Reject(reason, detail, exception, msg.value or b"", None), out)
+
+    def _dead_letter(self, msg: Message, reject: Reject, out: Output) -> None:
+        """Queue ``reject`` (from ``msg``) for the dead-letter topic and count it."""
         out.deadletters.append(
             DeadLetter(msg.key, reject.raw, deadletter_headers(msg, reject), reject.reason)
         )
@@ -384,7 +389,7 @@ class Processor:
             detail = f"key {msg.key!r} but the command is for brand {brand!r}"
             self._refuse(msg, "key_mismatch", detail, "", out)
             return
-        if brand not in self.records and len(self.records) >= self.max_brands:
+        if brand not in self.records and self._full():
             self._refuse(msg, "brand_limit", self._limit_detail(brand), "", out)
             return
         record = self._record(brand)
