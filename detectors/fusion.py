@@ -7,12 +7,14 @@ Levels: 0 calm, 1 watch, 2 alert, 3 crisis. The inputs, per closed bin:
 * ``elevation``: recent volume over the brand's normal (1 is normal; it stays
   high as long as a burst lasts);
 * ``growth``: how fast volume grows, per hour (``ln 2`` = doubling every hour);
+* ``drift``: the last hour's volume over the brand's normal of the last week (a
+  rise built up over days, which ``elevation``'s one-day baseline follows);
 * ``negative`` and ``aggressive``: tone-shift scores in [0, 1].
 
 *Volume is up* when the onset score fires (and for ``onset_hold_ms`` after it,
 while the elevation stays at ``keep_elevation`` or more: the tone often needs a
-few minutes to confirm what the volume announced) or the elevation reaches
-``alert_elevation``. Each level has an entry rule:
+few minutes to confirm what the volume announced) or the elevation, or the drift,
+reaches ``alert_elevation``. Each level has an entry rule:
 
 ========  =====================================================================
 level     enters when
@@ -57,6 +59,7 @@ class Scores:
     negative: float
     aggressive: float
     growth: float = 0.0
+    drift: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +202,8 @@ class LevelFusion(Detector):
         limit = self.keep_elevation if keep else elevation
         if s.elevation >= limit:
             return Reason("volume_elevation", s.elevation, limit)
+        if s.drift >= elevation:  # entering and keeping alike: a crisis's aftermath is
+            return Reason("volume_drift", s.drift, elevation)  # busier than last week
         return None
 
     def rule(self, level: int, s: Scores, *, keep: bool = False) -> tuple[Reason, ...] | None:
@@ -250,9 +255,10 @@ class LevelFusion(Detector):
         short cut of :meth:`_highest` for the common calm bin."""
         if s.onset >= self.onset_score or (self._held_onset and s.elevation >= self.keep_elevation):
             return False
+        volume = s.elevation if s.elevation > s.drift else s.drift
         return (
-            s.elevation < self.watch_elevation
-            and s.elevation < self.alert_elevation
+            volume < self.watch_elevation
+            and volume < self.alert_elevation
             and s.negative < self.crisis_tone
             and s.aggressive < self.crisis_tone
         )

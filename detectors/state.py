@@ -312,6 +312,14 @@ class BrandState:
                 "recent volume over normal",
             ),
             Signal(
+                "volume_drift",
+                scores.drift,
+                1.0,
+                self.fusion.alert_elevation,
+                max(0.0, 1.0 - 1.0 / scores.drift) if scores.drift > 0 else 0.0,
+                "last hour's volume over the last week's normal",
+            ),
+            Signal(
                 "volume_growth",
                 self.evolution.volume.per_hour,
                 0.0,
@@ -406,6 +414,7 @@ class BrandState:
                 negative=tone.negative.score,
                 aggressive=tone.aggressive.score,
                 growth=evolution.volume.per_hour,
+                drift=volume.drift,
             )
             fusion.update(scores, end_ms=end, expected=bool(expectations) and self._expected(end))
             self._last_count, self._last_scores = count, scores

@@ -5,7 +5,7 @@ and answers for that bin: what was expected, whether an upward change has just
 started (:attr:`~VolumeDetector.score`, the onset the product alarms on) and
 how unusual the last hour is for this brand
 (:attr:`~VolumeDetector.anomaly_score`, a ranking of episodes). It is a
-streaming, causal model in five parts.
+streaming, causal model in six parts.
 
 Baseline
     ``expected = level x daily(t) x weekly(t)``, learnt online in count space.
@@ -88,6 +88,15 @@ Anomaly score (ranking episodes)
     reported once per episode (or per doubling). It needs no threshold of its
     own: its values rank episodes across brands.
 
+Drift (a rise over days)
+    The baseline's level follows the volume within a day, so a controversy that
+    grows over several days is learnt as it grows and never looks elevated.
+    :attr:`~VolumeDetector.drift` compares the last hour (the anomaly's hourly
+    mean of the counts) with the same seasonal profile times a slow level, an
+    exponentially weighted mean of the deseasonalised count with a week's
+    half-life (``drift_half_life_ms``), as the same cautious ratio as the
+    elevation. The fusion counts volume as up when either reaches its threshold.
+
 Defaults
     Parameters are fixed once for every brand and every bin width; they are time
     constants in milliseconds, never numbers of bins. They are round values chosen
@@ -159,6 +168,23 @@ def _gain(step_ms: float, half_life_ms: float) -> float:
     return 1.0 - math.pow(0.5, step_ms / half_life_ms)
 
 
+def _cautious_ratio(count_mean: float, expected_mean: float, gain: float) -> float:
+    """One-sided 95 % lower bound of the ratio of two EW means of counts per bin.
+
+    Both means become totals over the mean's effective window (``(2 - g) / g``
+    bins); the ratio is the Poisson lower bound of the counts' total
+    (Wilson-Hilferty) over the expected total, taken to be at least one mention:
+    a normal under one mention per window is not known well enough to divide by.
+    """
+    window = (2.0 - gain) / gain
+    expected = max(expected_mean * window, 1.0)
+    count = count_mean * window
+    if count <= 0.0:
+        return 0.0
+    root = 1.0 - 1.0 / (9.0 * count) - _ELEVATION_Z / (3.0 * math.sqrt(count))
+    return count * root**3 / expected if root > 0.0 else 0.0
+
+
 class VolumeDetector(Detector):
     """Seasonal negative-binomial CUSUMs and an hourly anomaly ranking of one brand's volume.
 
@@ -211,6 +237,9 @@ class VolumeDetector(Detector):
     anomaly_escalation
         Factor by which the hourly elevation must exceed the last report (decayed)
         to be reported again.
+    drift_half_life_ms
+        Memory of the slow level behind :attr:`drift`: the brand's normal over
+        about a week.
 
     Attributes
     ----------
@@ -226,6 +255,10 @@ class VolumeDetector(Detector):
     elevation : float
         Recent volume over the normal baseline, smoothed: stays high while a
         burst lasts (1.0 is normal).
+    drift : float
+        The last hour's volume over the brand's normal of the last week: high
+        when a rise too slow for :attr:`elevation` (whose baseline follows it
+        within a day) has built up over days.
     anomaly_score : float
         How unusual the last hour is for this brand, in [0, 1), reported at the
         start of an episode and when it doubles (0 otherwise): for ranking.
@@ -295,6 +328,7 @@ class VolumeDetector(Detector):
         anomaly_memory_ms: int = 28 * _DAY_MS,
         anomaly_hold_ms: int = 6 * _HOUR_MS,
         anomaly_escalation: float = 2.0,
+        drift_half_life_ms: int = 7 * _DAY_MS,
     ) -> None:
         check_positive_int("bin_ms", bin_ms)
         check_positive("level_half_life_ms", level_half_life_ms)
@@ -325,6 +359,7 @@ class VolumeDetector(Detector):
         check_positive("anomaly_memory_ms", anomaly_memory_ms)
         check_positive("anomaly_hold_ms", anomaly_hold_ms)
         check_positive("anomaly_escalation", anomaly_escalation)
+        check_positive("drift_half_life_ms", drift_half_life_ms)
         if anomaly_escalation < 1.0:
             raise ValueError(
                 f"anomaly_escalation={anomaly_escalation!r} is not valid; "
@@ -351,6 +386,7 @@ class VolumeDetector(Detector):
         self.anomaly_memory_ms = anomaly_memory_ms
         self.anomaly_hold_ms = anomaly_hold_ms
         self.anomaly_escalation = anomaly_escalation
+        self.drift_half_life_ms = drift_half_life_ms
         super().__init__()
 
     # ----------------------------------------------------------------- state
@@ -378,6 +414,7 @@ class VolumeDetector(Detector):
         self._hour_gain = _gain(bin_ms, self.anomaly_window_ms)
         self._dev_gain = _gain(bin_ms, self.anomaly_memory_ms)
         self._hold_decay = math.pow(0.5, bin_ms / self.anomaly_hold_ms)
+        self._drift_gain = _gain(bin_ms, self.drift_half_life_ms)
 
         self._n = 0  # bins seen
         self._first_end_ms = 0
@@ -423,6 +460,10 @@ class VolumeDetector(Detector):
         self._reported = 0.0
         self._anomaly_z = 0.0
         self._anomaly_score = 0.0
+        # Drift: slow EW mean of the deseasonalised count, and hourly EW mean of
+        # the expectation it gives.
+        self._slow_level = 0.0
+        self._hour_slow = 0.0
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         """Restore a pickled detector (a brand's state from the changelog).
@@ -436,6 +477,9 @@ class VolumeDetector(Detector):
         fresh = type(self)(**params).__dict__
         self.__dict__.update(fresh)
         self.__dict__.update(state)
+        if "_slow_level" not in state:  # the week's normal starts from the learnt one
+            self._slow_level = self._level
+            self._hour_slow = self._hour_expected
 
     # ----------------------------------------------------------------- properties
 
@@ -474,16 +518,20 @@ class VolumeDetector(Detector):
         shows as soon as its counts say so. Near 1 for big brands in normal times,
         lower for small ones.
         """
-        g = self._elev_gain
-        window = (2.0 - g) / g
-        # a normal under one mention per window is not known well enough to divide by
-        expected = max(self._recent_expected * window, 1.0)
-        count = self._recent_count * window
-        if count <= 0.0:
-            return 0.0
-        # Lower bound of a Poisson mean from `count` (Wilson-Hilferty), one-sided 95 %.
-        root = 1.0 - 1.0 / (9.0 * count) - _ELEVATION_Z / (3.0 * math.sqrt(count))
-        return count * root**3 / expected if root > 0.0 else 0.0
+        return _cautious_ratio(self._recent_count, self._recent_expected, self._elev_gain)
+
+    @property
+    def drift(self) -> float:
+        """The last hour's volume over the brand's normal of the last week, cautious.
+
+        :attr:`elevation` compares with a baseline that follows the volume within
+        a day, so a controversy that grows over days hides in it. This compares
+        the hourly mean of the counts (``anomaly_window_ms``) with the same
+        seasonal profile times a slow level (``drift_half_life_ms``), as the same
+        one-sided 95 % lower bound: 1 is normal, 3 is an hour three times above
+        the last week's normal for that time of day.
+        """
+        return _cautious_ratio(self._hour_count, self._hour_slow, self._hour_gain)
 
     @property
     def anomaly_score(self) -> float:
@@ -595,12 +643,19 @@ class VolumeDetector(Detector):
 
         # Prediction, made before the count is looked at.
         if n == 1:
-            self._level = x
+            self._level = self._slow_level = x
         level = self._level
         season = d * w
         mu = level * season
         if mu < _MIN_EXPECTED:
             mu = _MIN_EXPECTED
+        slow_mu = self._slow_level * season
+        if slow_mu < _MIN_EXPECTED:
+            slow_mu = _MIN_EXPECTED
+        if n == 1:
+            self._hour_slow = slow_mu
+        else:
+            self._hour_slow += self._hour_gain * (slow_mu - self._hour_slow)
         phi = self._dispersion()
         sd = math.sqrt(mu + phi * mu * mu)
         self._expected = mu
@@ -649,6 +704,10 @@ class VolumeDetector(Detector):
             g = 1.0 / n
         if season > 1e-9:
             self._level = level + g * (xc / season - level)
+            g = self._drift_gain
+            if 1.0 / n > g:
+                g = 1.0 / n
+            self._slow_level += g * (xc / season - self._slow_level)
         # Daily slots learn the count without its weekday factor, the weekday slots
         # without its daily factor; each slot by its interpolation weight.
         target = xc / w if w > 1e-9 else xc

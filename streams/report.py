@@ -1115,10 +1115,14 @@ def _reason(reason: AlertReason) -> str:
     'volume doubling every 22 min (rule: every 30 min)'
     >>> _reason(AlertReason("negative", 0.97, 0.95))
     'negative tone score 0.97 (rule: 0.95)'
+    >>> _reason(AlertReason("volume_drift", 3.42, 2.5))
+    "last hour's volume 3.4\u00d7 the last week's normal (rule: 2.5\u00d7)"
     """
     v, t = reason.value, reason.threshold
     if reason.signal == "volume_elevation":
         return f"volume {v:.1f}\u00d7 normal (rule: {t:.1f}\u00d7)"
+    if reason.signal == "volume_drift":
+        return f"last hour's volume {v:.1f}\u00d7 the last week's normal (rule: {t:.1f}\u00d7)"
     if reason.signal == "volume_growth_per_hour" and v > 0 and t > 0:
         every, rule = 60 * math.log(2) / v, 60 * math.log(2) / t
         return f"volume doubling every {every:.0f} min (rule: every {rule:.0f} min)"

@@ -53,6 +53,17 @@ def test_hysteresis_holds_a_level_near_its_threshold() -> None:
     assert levels == [2] * 21  # below entry thresholds, above the relaxed ones
 
 
+def test_a_slow_rise_is_an_alert_with_an_angry_tone_and_a_watch_without() -> None:
+    # Volume built up over days: the elevation (one-day baseline) says little, the
+    # drift (the last week's normal) says three and a half times.
+    slow = Scores(onset=0.0, elevation=1.2, negative=0.1, aggressive=0.0, drift=3.5)
+    assert play(LevelFusion(), [(10, CALM), (60, slow)])[-1] == 1
+    angry = Scores(onset=0.0, elevation=1.2, negative=0.93, aggressive=0.1, drift=3.5)
+    f = LevelFusion()
+    assert play(f, [(10, CALM), (5, angry)])[-1] == 2
+    assert [r.signal for r in f.reasons] == ["volume_drift", "negative"]
+
+
 def test_tone_alone_never_goes_past_watch() -> None:
     angry = Scores(onset=0.0, elevation=1.0, negative=1.0, aggressive=1.0, growth=0.0)
     assert max(play(LevelFusion(), [(30, angry)])) == 1
@@ -79,6 +90,7 @@ _scores = st.builds(
     negative=_unit,
     aggressive=_unit,
     growth=st.floats(-2.0, 4.0),
+    drift=st.floats(0.0, 12.0),
 )
 
 

@@ -378,6 +378,7 @@ def test_state_pickled_by_an_older_version_still_loads() -> None:
     added = {k for k in det.__dict__ if "anomaly" in k or "burst" in k}
     added |= {"_hour_count", "_hour_expected", "_dev_sq", "_dev_n", "_reported"}
     added |= {"_hour_gain", "_dev_gain", "_hold_decay"}
+    added |= {"_slow_level", "_hour_slow", "_drift_gain", "drift_half_life_ms"}
     old_state = copy.deepcopy({k: v for k, v in det.__dict__.items() if k not in added})
     restored = VolumeDetector.__new__(VolumeDetector)
     restored.__setstate__(old_state)
@@ -386,3 +387,30 @@ def test_state_pickled_by_an_older_version_still_loads() -> None:
     det.update(5.0, end_ms=t + 60_000)
     assert restored.expected == det.expected  # the learnt baseline is kept
     assert restored.anomaly_score == 0.0  # the new hourly means start afresh
+    # the week's normal starts from the learnt baseline, not from nothing
+    assert restored.drift < 1.5
+
+
+def test_a_rise_over_days_shows_in_the_drift_not_in_the_elevation() -> None:
+    # A controversy that grows over three days to six times the normal volume: the
+    # one-day baseline follows it, so the elevation stays under the alert's 2.5;
+    # against the last week's normal the drift stands out. On calm days it stays low.
+    det = VolumeDetector(bin_ms=300_000)
+    rng = np.random.default_rng(23)
+    t, _ = feed_calm(det, rng, days=4, mean=4.0)
+    day = DAY_MS // det.bin_ms
+    calm_drift = []
+    for _ in range(3 * day):
+        t += det.bin_ms
+        det.update(neg_binomial(rng, daily_rate(t - det.bin_ms // 2, 4.0), 0.05), end_ms=t)
+        calm_drift.append(det.drift)
+    elevation, drift = [], []
+    for i in range(1, 3 * day + 1):
+        t += det.bin_ms
+        rate = (1.0 + 5.0 * (i / (3 * day)) ** 2) * daily_rate(t - det.bin_ms // 2, 4.0)
+        det.update(neg_binomial(rng, rate, 0.05), end_ms=t)
+        elevation.append(det.elevation)
+        drift.append(det.drift)
+    assert max(calm_drift) < 1.5
+    assert max(elevation[-day:]) < 2.5
+    assert max(drift[-day:]) >= 3.0
