@@ -59,6 +59,7 @@ class _BrandChildren:
     aggressive: Gauge
     growth: Gauge
     elevation: Gauge
+    drift: Gauge
     negative_share: Gauge
 
 
@@ -184,6 +185,13 @@ class Metrics:
             ["brand"],
             registry=registry,
         )
+        self._drift = Gauge(
+            "tocsin_brand_volume_drift",
+            "The brand's volume over the last hour over its normal of the last week (1 is "
+            "normal): a rise built up over days, which the elevation's one-day baseline follows.",
+            ["brand"],
+            registry=registry,
+        )
         self._negative_share = Gauge(
             "tocsin_brand_negative_share",
             "Share of negative mentions in the brand's recent window.",
@@ -243,6 +251,7 @@ class Metrics:
                 aggressive=aggressive,
                 growth=growth,
                 elevation=self._elevation.labels(brand=brand),
+                drift=self._drift.labels(brand=brand),
                 negative_share=self._negative_share.labels(brand=brand),
             )
         return children
@@ -261,6 +270,7 @@ class Metrics:
         negative: float,
         aggressive: float,
         growth: float,
+        drift: float,
         negative_share: float,
     ) -> None:
         """Set the brand's gauges after an update."""
@@ -271,6 +281,7 @@ class Metrics:
         c.negative.set(negative)
         c.aggressive.set(aggressive)
         c.growth.set(growth)
+        c.drift.set(drift)
         c.negative_share.set(negative_share)
 
     def forget(self, brand: str) -> None:
@@ -281,6 +292,7 @@ class Metrics:
         self._processed.remove(brand)
         self._level.remove(brand)
         self._elevation.remove(brand)
+        self._drift.remove(brand)
         self._negative_share.remove(brand)
         for signal in SIGNALS:
             self._score.remove(brand, signal)

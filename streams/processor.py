@@ -326,6 +326,7 @@ class Processor:
             negative=scores.negative,
             aggressive=scores.aggressive,
             growth=state.evolution.volume.score,
+            drift=state.volume.drift,
             negative_share=state.tone.negative.share,
         )
 

@@ -243,9 +243,14 @@ def overview() -> dash.Dashboard:
         .with_panel(
             _series(
                 "Volume over normal",
-                "Recent volume over the brand's normal (1 is normal; alert needs 2.5 with a tone "
-                "shift, crisis 5 or anger).",
+                "Recent volume over the brand's normal, and the last hour's volume over the "
+                "last week's normal (a rise over days); 1 is normal, alert needs 2.5 with a "
+                "tone shift, crisis 5 or anger.",
                 _query(f"max by (brand) (tocsin_brand_volume_elevation{{{BRAND}}})", "{{brand}}"),
+                _query(
+                    f"max by (brand) (tocsin_brand_volume_drift{{{BRAND}}})",
+                    "{{brand}} over the week",
+                ),
             )
         )
         .with_panel(
