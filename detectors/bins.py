@@ -179,9 +179,11 @@ class EventTimeBins(Detector):
     ...         ts_ms=ts, followers=[1] * n, sentiment=[0.0] * n, aggression=[0.0] * n,
     ...         kind=["public"] * n, ids=[f"m{t}" for t in ts], authors=["a"] * n,
     ...         texts=[""] * n)
-    >>> bins.update(batch([10_000, 70_000, 50_000])).n_closed   # 50 s is within grace
+    >>> bins.update(batch([10_000, 70_000, 50_000]))            # 50 s is within grace
+    >>> bins.last_update.n_closed
     0
-    >>> up = bins.update(batch([95_000, 20_000]))                # 95 s closes [0, 60 s)
+    >>> bins.update(batch([95_000, 20_000]))                     # 95 s closes [0, 60 s)
+    >>> up = bins.last_update
     >>> up.late, [(b.start_ms, b.count) for b in up.closed]
     (1, [(0, 2)])
     """
@@ -240,12 +242,14 @@ class EventTimeBins(Detector):
         # Evidence of closed bins sealed when the state was last pickled:
         # (0 samples | 1 reach, bin) -> JSON [keys, rows]. Closed bins never change.
         self._sealed: dict[tuple[int, int], bytes] = {}
+        self._last = BinsUpdate(0, 0, self.bin_ms, *_no_closed())
 
     # -- pickling: the state goes to the changelog after every batch -----------
     def __getstate__(self) -> dict[str, Any]:
         """The state, the evidence of closed bins sealed first (see :meth:`_seal`)."""
         self._seal()
         state = self.__dict__.copy()
+        del state["_last"]  # read right after an update, never after a restart
         for name, _ in _EVIDENCE:
             state[name] = _pack(self.__dict__[name])
         return state
@@ -254,6 +258,7 @@ class EventTimeBins(Detector):
         for name, _ in _EVIDENCE:
             state[name] = _unpack(state[name])
         self.__dict__.update(state)
+        self._last = BinsUpdate(0, 0, self.bin_ms, *_no_closed())
 
     def _seal(self) -> None:
         """Encode the evidence of closed bins once, as bytes.
@@ -379,21 +384,29 @@ class EventTimeBins(Detector):
         return [AuthorStat(*info[h], count, reach) for h, (count, reach) in ranked]
 
     # -- updates ---------------------------------------------------------------
-    def update(self, batch: MentionBatch) -> BinsUpdate:
-        """Add a batch of mentions (in arrival order); return the bins it closed."""
-        if len(batch) == 0:
-            return BinsUpdate(0, 0, self.bin_ms, *_no_closed())
-        return update_many([self], batch, [(0, len(batch))])[0]
+    @property
+    def last_update(self) -> BinsUpdate:
+        """What the last :meth:`update` or :meth:`advance` did: mentions accepted and
+        late, and the bins it closed."""
+        return self._last
 
-    def advance(self, *, watermark_ms: int) -> BinsUpdate:
-        """Move the watermark forward without data (an idle brand); return closed bins.
+    def update(self, batch: MentionBatch) -> None:
+        """Add a batch of mentions (in arrival order); see :attr:`last_update`."""
+        if len(batch) == 0:
+            self._last = BinsUpdate(0, 0, self.bin_ms, *_no_closed())
+            return
+        update_many([self], batch, [(0, len(batch))])
+
+    def advance(self, *, watermark_ms: int) -> None:
+        """Move the watermark forward without data (an idle brand); see :attr:`last_update`.
 
         A watermark at or behind the current one changes nothing.
         """
         if self._watermark is not None and watermark_ms <= self._watermark:
-            return BinsUpdate(0, 0, self.bin_ms, *_no_closed())
+            self._last = BinsUpdate(0, 0, self.bin_ms, *_no_closed())
+            return
         self._watermark = watermark_ms
-        return BinsUpdate(0, 0, self.bin_ms, *self._close_through(watermark_ms))
+        self._last = BinsUpdate(0, 0, self.bin_ms, *self._close_through(watermark_ms))
 
     # -- internals -------------------------------------------------------------
     def _close_through(
@@ -440,6 +453,7 @@ def update_many(
     number of brands; Python loops run over brands and (brand, bin) groups only.
     Every item must have the same parameters and every slice must be non-empty.
     ``EventTimeBins.update`` is this with one brand: there is one implementation.
+    Returns each item's :attr:`EventTimeBins.last_update`.
     """
     first = items[0]
     for it in items:  # what the previous update closed has been read by now
@@ -480,7 +494,8 @@ def update_many(
         accepted = int(lengths[k]) - n_late
         it._accepted_total += accepted
         it._late_total += n_late
-        out.append(BinsUpdate(accepted, n_late, bin_ms, *it._close_through(wm)))
+        it._last = done = BinsUpdate(accepted, n_late, bin_ms, *it._close_through(wm))
+        out.append(done)
     return out
 
 

@@ -187,16 +187,20 @@ class IncidentTracker(Detector):
     Examples
     --------
     >>> t = IncidentTracker(resolve_after_ms=30 * 60_000)
-    >>> [e.type for e in t.update("acme", level=2, previous_level=1, end_ms=60_000)]
+    >>> t.update("acme", level=2, previous_level=1, end_ms=60_000)
+    >>> [e.type for e in t.events]
     ['opened']
-    >>> [e.type for e in t.update("acme", level=3, previous_level=2, end_ms=120_000)]
+    >>> t.update("acme", level=3, previous_level=2, end_ms=120_000)
+    >>> [e.type for e in t.events]
     ['escalated']
     >>> t.acknowledge(t.current.id, by="ana", note="on it", at_ms=130_000).type
     'acknowledged'
-    >>> [e.type for e in t.update("acme", level=1, previous_level=3, end_ms=600_000)]
+    >>> t.update("acme", level=1, previous_level=3, end_ms=600_000)
+    >>> [e.type for e in t.events]
     ['de_escalated']
-    >>> [e.type for e in t.update("acme", level=1, previous_level=1, end_ms=2_400_000)]
-    ['resolved']
+    >>> t.update("acme", level=1, previous_level=1, end_ms=2_400_000)
+    >>> [e.type for e in t.events], t.current
+    (['resolved'], None)
     """
 
     def __init__(
@@ -214,11 +218,20 @@ class IncidentTracker(Detector):
     def _init_state(self) -> None:
         self.current: Incident | None = None
         self.past: deque[Incident] = deque(maxlen=self.keep_incidents)
+        self._events: tuple[IncidentEvent, ...] = ()
 
-    def update(
-        self, brand: str, *, level: int, previous_level: int, end_ms: int
+    @property
+    def events(self) -> tuple[IncidentEvent, ...]:
+        """Lifecycle events of the last :meth:`update` (opened, escalated, ..., resolved)."""
+        return self._events
+
+    def update(self, brand: str, *, level: int, previous_level: int, end_ms: int) -> None:
+        """Fold in the level of a closed bin (ending at ``end_ms``); see :attr:`events`."""
+        self._events = tuple(self._lifecycle(brand, level, previous_level, end_ms))
+
+    def _lifecycle(
+        self, brand: str, level: int, previous_level: int, end_ms: int
     ) -> list[IncidentEvent]:
-        """Fold in the level of a closed bin (ending at ``end_ms``); return lifecycle events."""
         inc = self.current
         if inc is None:
             if level < self.open_level:
@@ -380,12 +393,13 @@ class ResponseMonitor(Detector):
     >>> t = 0
     >>> for _ in range(10):                            # steady angry traffic
     ...     t += 60_000
-    ...     _ = r.update(end_ms=t, count=50, negative=35, aggressive=15, employee=0, expected=5)
+    ...     r.update(end_ms=t, count=50, negative=35, aggressive=15, employee=0, expected=5)
     >>> r.add_response(response_ms=t + 1, mention_id="m1", text="We apologise.")
     >>> out = []
     >>> for _ in range(11):                            # it calms down
     ...     t += 60_000
-    ...     out += r.update(end_ms=t, count=15, negative=6, aggressive=1, employee=0, expected=5)
+    ...     r.update(end_ms=t, count=15, negative=6, aggressive=1, employee=0, expected=5)
+    ...     out += r.judged
     >>> [(i.verdict, i.before_mentions, i.after_mentions) for i in out]
     [('calmed', 500, 150)]
     """
@@ -422,6 +436,12 @@ class ResponseMonitor(Detector):
         bins = 3 * math.ceil(self.window_ms / self.bin_ms) + 4
         self._window = _Window(bins)
         self._pending: list[_Pending] = []
+        self._judged: tuple[ResponseImpact, ...] = ()
+
+    @property
+    def judged(self) -> tuple[ResponseImpact, ...]:
+        """Responses whose after-window the last :meth:`update` completed, with their verdict."""
+        return self._judged
 
     @property
     def pending(self) -> int:
@@ -446,16 +466,19 @@ class ResponseMonitor(Detector):
         aggressive: float,
         employee: float,
         expected: float,
-    ) -> list[ResponseImpact]:
-        """Fold in a closed bin (and its seasonal expected count); return responses judged now."""
+    ) -> None:
+        """Fold in a closed bin (and its seasonal expected count); see :attr:`judged`."""
         self._window.add((end_ms, count, negative, aggressive, employee, expected))
+        if not self._pending:
+            self._judged = ()
+            return
         done: list[ResponseImpact] = []
         for p in list(self._pending):
             if end_ms < p.at_ms + self.window_ms:
                 continue
             self._pending.remove(p)
             done.append(self._judge(p.at_ms, p.mention_id, p.text, p.posts))
-        return done
+        self._judged = tuple(done)
 
     def _judge(self, at: int, mention_id: str, text: str, posts: int) -> ResponseImpact:
         w = self.window_ms
@@ -606,8 +629,8 @@ class InsideMonitor(Detector):
     >>> for _ in range(20):                              # then six an hour... every minute
     ...     t += 60_000
     ...     m.update(employee=1.0, end_ms=t)
-    >>> m.rising(end_ms=t)
-    True
+    >>> m.rising, m.recent_posts, round(m.expected_posts, 1)
+    (True, 21.0, 0.7)
     """
 
     def __init__(
@@ -657,19 +680,22 @@ class InsideMonitor(Detector):
         while recent and recent[0][0] <= oldest:
             recent.popleft()
 
+    @property
     def recent_posts(self) -> float:
         """Employee mentions in the recent window."""
         return sum(e for _, e in self._recent)
 
+    @property
     def expected_posts(self) -> float:
         """Employee mentions the normal rate predicts over the window."""
         rate = self._rate_per_ms / self._seen_ms if self._seen_ms > 0 else 0.0
         return rate * self.window_ms
 
-    def rising(self, *, end_ms: int) -> bool:
-        """Whether employees post clearly more than their normal right now."""
-        posts = self.recent_posts()
-        return posts >= self.min_posts and posts >= self.ratio * max(self.expected_posts(), 0.5)
+    @property
+    def rising(self) -> bool:
+        """Whether employees post clearly more than their normal, as of the last bin."""
+        posts = self.recent_posts
+        return posts >= self.min_posts and posts >= self.ratio * max(self.expected_posts, 0.5)
 
 
 class OfflineAdvisor(Detector):
@@ -697,12 +723,17 @@ class OfflineAdvisor(Detector):
     Examples
     --------
     >>> a = OfflineAdvisor(sustain_ms=20 * 60_000)
-    >>> a.check(responses=1, aggressive_share=0.4, concentration=0.5, end_ms=0) is None
+    >>> a.update(responses=1, aggressive_share=0.4, concentration=0.5, end_ms=0)
+    >>> a.advised
+    False
+    >>> a.update(responses=1, aggressive_share=0.4, concentration=0.5, end_ms=20 * 60_000)
+    >>> a.advised
     True
-    >>> a.check(responses=1, aggressive_share=0.4, concentration=0.5, end_ms=20 * 60_000)
-    ['aggressive share 0.40 >= 0.25',
-     'top 5 authors wrote 50% >= 30% of mentions',
-     'held 20 min after 1 response']
+    >>> for reason in a.reasons:
+    ...     print(reason)
+    aggressive share 0.40 >= 0.25
+    top 5 authors wrote 50% >= 30% of mentions
+    held 20 min after 1 response
     """
 
     def __init__(
@@ -725,11 +756,22 @@ class OfflineAdvisor(Detector):
 
     def _init_state(self) -> None:
         self._since_ms: int | None = None
+        self._reasons: tuple[str, ...] = ()
 
-    def check(
+    @property
+    def advised(self) -> bool:
+        """Whether the rule has held long enough, as of the last :meth:`update`."""
+        return bool(self._reasons)
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Why to go offline, when :attr:`advised`; empty otherwise."""
+        return self._reasons
+
+    def update(
         self, *, responses: int, aggressive_share: float, concentration: float, end_ms: int
-    ) -> list[str] | None:
-        """The reasons to go offline, once the rule has held long enough; else None."""
+    ) -> None:
+        """Fold in the state of the flow at the end of a closed bin; see :attr:`advised`."""
         holds = (
             responses > 0
             and aggressive_share >= self.aggressive_share
@@ -737,15 +779,17 @@ class OfflineAdvisor(Detector):
         )
         if not holds:
             self._since_ms = None
-            return None
+            self._reasons = ()
+            return
         if self._since_ms is None:
             self._since_ms = end_ms
         if end_ms - self._since_ms < self.sustain_ms:
-            return None
-        return [
+            self._reasons = ()
+            return
+        self._reasons = (
             f"aggressive share {aggressive_share:.2f} >= {self.aggressive_share:.2f}",
             f"top {self.top_authors} authors wrote {concentration:.0%} >= "
             f"{self.concentration:.0%} of mentions",
             f"held {(end_ms - self._since_ms) // 60_000} min after {responses} response"
             + ("s" if responses > 1 else ""),
-        ]
+        )

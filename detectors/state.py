@@ -371,7 +371,8 @@ class BrandState:
     def advance(self, *, watermark_ms: int) -> StateUpdate:
         """Move event time forward without mentions (the brand went quiet)."""
         out = StateUpdate(0, 0, 0, [])
-        result = self.bins.advance(watermark_ms=watermark_ms)
+        self.bins.advance(watermark_ms=watermark_ms)
+        result = self.bins.last_update
         self._run(result.closed_start_ms, result.closed_values, out)
         return out
 
@@ -421,10 +422,11 @@ class BrandState:
             recent.append((start, row))
             level = fusion.level
             if fusion.changed or incidents.current is not None:
-                out.events += incidents.update(
+                incidents.update(
                     self.brand, level=level, previous_level=fusion.previous_level, end_ms=end
                 )
-            impacts = responses.update(
+                out.events += incidents.events
+            responses.update(
                 end_ms=end,
                 count=count,
                 negative=row[NEGATIVE],
@@ -433,8 +435,8 @@ class BrandState:
                 expected=volume.expected,
             )
             inside.update(employee=row[EMPLOYEE], end_ms=end)
-            if impacts:
-                out.events += self._impacts(impacts, end)
+            if responses.judged:
+                out.events += self._impacts(responses.judged, end)
             current = incidents.current
             if current is not None:
                 out.events += self._watch_incident(current, end)
@@ -461,7 +463,7 @@ class BrandState:
                 return inc
         return None
 
-    def _impacts(self, impacts: list[ResponseImpact], end: int) -> list[IncidentEvent]:
+    def _impacts(self, impacts: Sequence[ResponseImpact], end: int) -> list[IncidentEvent]:
         events = []
         for impact in impacts:
             inc = self._incident_at(impact.response_ms)
@@ -484,7 +486,7 @@ class BrandState:
     def _watch_incident(self, inc: Incident, end: int) -> list[IncidentEvent]:
         events = []
         window = self.settings.response_window_ms
-        if not inc.inside_flagged and self.inside.rising(end_ms=end):
+        if not inc.inside_flagged and self.inside.rising:
             inc.inside_flagged = True
             c, _, _, e = self.responses.recent_sums(end_ms=end, window_ms=window)
             events.append(
@@ -492,8 +494,8 @@ class BrandState:
                     inc,
                     "inside_rising",
                     end,
-                    employee_posts=self.inside.recent_posts(),
-                    expected_posts=round(self.inside.expected_posts(), 2),
+                    employee_posts=self.inside.recent_posts,
+                    expected_posts=round(self.inside.expected_posts, 2),
                     employee_share=round(e / c, 4) if c else 0.0,
                     employee_mention_ids=[
                         i for t, i in self.inside.ids if t >= inc.opened_ms - window
@@ -506,16 +508,19 @@ class BrandState:
             concentration = 0.0
             if share >= self.offline.aggressive_share:
                 concentration = self._author_concentration(end)
-            reasons = self.offline.check(
+            offline = self.offline
+            offline.update(
                 responses=inc.responses,
                 aggressive_share=share,
                 concentration=concentration,
                 end_ms=end,
             )
-            if reasons:
+            if offline.advised:
                 inc.offline_flagged = True
                 events.append(
-                    self._incident_event(inc, "offline_recommended", end, reasons=reasons)
+                    self._incident_event(
+                        inc, "offline_recommended", end, reasons=list(offline.reasons)
+                    )
                 )
         return events
 

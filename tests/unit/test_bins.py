@@ -11,9 +11,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from detectors.batch import MentionBatch
-from detectors.bins import FIELDS, EventTimeBins, update_many
+from detectors.bins import FIELDS, BinsUpdate, EventTimeBins, update_many
 
 MIN = 60_000
+
+
+def step(bins: EventTimeBins, batch: MentionBatch) -> BinsUpdate:
+    """Update, then read what the update did."""
+    bins.update(batch)
+    return bins.last_update
+
+
+def advance(bins: EventTimeBins, *, watermark_ms: int) -> BinsUpdate:
+    """Advance, then read what it did."""
+    bins.advance(watermark_ms=watermark_ms)
+    return bins.last_update
 
 
 def make_batch(
@@ -42,41 +54,41 @@ def counts(closed: list) -> list[tuple[int, int]]:
 
 def test_out_of_order_within_grace_is_accepted() -> None:
     bins = EventTimeBins(bin_ms=MIN, grace_ms=30_000)
-    up = bins.update(make_batch([65_000, 10_000, 70_000, 59_999]))
+    up = step(bins, make_batch([65_000, 10_000, 70_000, 59_999]))
     assert up.late == 0 and up.accepted == 4
-    up = bins.update(make_batch([89_999]))  # watermark 89.999 s < 60 s + 30 s
+    up = step(bins, make_batch([89_999]))  # watermark 89.999 s < 60 s + 30 s
     assert up.closed == []
-    up = bins.update(make_batch([20_000, 90_000]))  # 20 s arrives before 90 s closes bin 0
+    up = step(bins, make_batch([20_000, 90_000]))  # 20 s arrives before 90 s closes bin 0
     assert up.late == 0
     assert counts(up.closed) == [(0, 3)]
 
 
 def test_late_beyond_grace_is_counted_and_dropped() -> None:
     bins = EventTimeBins(bin_ms=MIN, grace_ms=30_000)
-    bins.update(make_batch([10_000, 95_000]))  # 95 s closes bin 0
-    up = bins.update(make_batch([5_000, 59_999, 61_000]))
+    step(bins, make_batch([10_000, 95_000]))  # 95 s closes bin 0
+    up = step(bins, make_batch([5_000, 59_999, 61_000]))
     assert up.late == 2 and up.accepted == 1
     assert bins.late_total == 2 and bins.accepted_total == 3
-    up = bins.update(make_batch([210_000]))
+    up = step(bins, make_batch([210_000]))
     assert counts(up.closed) == [(1, 2), (2, 0)]  # bin 1 holds 61 s and 95 s; bin 2 empty
 
 
 def test_bin_boundaries_are_half_open() -> None:
     bins = EventTimeBins(bin_ms=MIN, grace_ms=0)
-    up = bins.update(make_batch([0, 59_999, 60_000]))
+    up = step(bins, make_batch([0, 59_999, 60_000]))
     # grace 0: the watermark 60 s closes [0, 60 s) at once
     assert counts(up.closed) == [(0, 2)]
-    up = bins.update(make_batch([119_999]))
+    up = step(bins, make_batch([119_999]))
     assert up.closed == []
-    up = bins.update(make_batch([120_000]))
+    up = step(bins, make_batch([120_000]))
     assert counts(up.closed) == [(1, 2)]
 
 
 def test_a_bin_closes_exactly_when_watermark_reaches_end_plus_grace() -> None:
     bins = EventTimeBins(bin_ms=MIN, grace_ms=15_000)
-    bins.update(make_batch([1_000]))
-    assert bins.update(make_batch([74_999])).closed == []
-    assert counts(bins.update(make_batch([75_000])).closed) == [(0, 1)]
+    step(bins, make_batch([1_000]))
+    assert step(bins, make_batch([74_999])).closed == []
+    assert counts(step(bins, make_batch([75_000])).closed) == [(0, 1)]
     assert bins.closed_until_ms == MIN
 
 
@@ -92,8 +104,8 @@ def test_sums_reach_tone_and_kinds() -> None:
         authors=["x", "y", "z", "x"],
         texts=["", "", "", ""],
     )
-    bins.update(batch)
-    (closed,) = bins.update(make_batch([MIN])).closed
+    step(bins, batch)
+    (closed,) = step(bins, make_batch([MIN])).closed
     top = bins.top_authors(start_ms=0, end_ms=MIN)[0]  # a small bin: sampled whole, exact
     assert (top.author, top.followers, round(top.count), round(top.reach)) == ("x", 40, 2, 50)
     values = dict(zip(FIELDS, closed.values, strict=True))
@@ -105,10 +117,10 @@ def test_sums_reach_tone_and_kinds() -> None:
 
 def test_gap_closes_empty_bins_and_long_gaps_are_bounded() -> None:
     bins = EventTimeBins(bin_ms=MIN, grace_ms=0)
-    bins.update(make_batch([0]))
-    up = bins.update(make_batch([10 * MIN]))
+    step(bins, make_batch([0]))
+    up = step(bins, make_batch([10 * MIN]))
     assert counts(up.closed) == [(0, 1)] + [(i, 0) for i in range(1, 10)]
-    up = bins.update(make_batch([10 * MIN + 365 * 86_400_000]))  # a year of silence
+    up = step(bins, make_batch([10 * MIN + 365 * 86_400_000]))  # a year of silence
     assert up.n_closed <= 20_161
     assert up.closed[-1].end_ms == 10 * MIN + 365 * 86_400_000
 
@@ -118,22 +130,22 @@ def test_silences_between_data_bins_are_bounded_too() -> None:
     bins = EventTimeBins(bin_ms=MIN, grace_ms=0)
     year = 365 * 1440
     # One brand's first batch: an absurdly old mention, then two a year later, 3 bins apart.
-    up = bins.update(make_batch([0, year * MIN, (year + 3) * MIN]))
+    up = step(bins, make_batch([0, year * MIN, (year + 3) * MIN]))
     closed = [b.start_ms // MIN for b in up.closed]
     assert closed == [0, *range(year - gap, year + 3)]
     assert counts(up.closed)[0] == (0, 1) and counts(up.closed)[gap + 1] == (year, 1)
     # The same with the old mention alone first, then the year-later ones.
     again = EventTimeBins(bin_ms=MIN, grace_ms=0)
-    again.update(make_batch([0]))
-    up2 = again.update(make_batch([year * MIN, (year + 3) * MIN]))
+    step(again, make_batch([0]))
+    up2 = step(again, make_batch([year * MIN, (year + 3) * MIN]))
     assert [b.start_ms // MIN for b in up2.closed] == closed
 
 
 def test_advance_closes_idle_bins_without_data() -> None:
     bins = EventTimeBins(bin_ms=MIN, grace_ms=0)
-    bins.update(make_batch([1_000]))
-    assert counts(bins.advance(watermark_ms=3 * MIN).closed) == [(0, 1), (1, 0), (2, 0)]
-    assert bins.advance(watermark_ms=MIN).n_closed == 0
+    step(bins, make_batch([1_000]))
+    assert counts(advance(bins, watermark_ms=3 * MIN).closed) == [(0, 1), (1, 0), (2, 0)]
+    assert advance(bins, watermark_ms=MIN).n_closed == 0
 
 
 def test_samples_are_deterministic_and_independent_of_order() -> None:
@@ -141,12 +153,12 @@ def test_samples_are_deterministic_and_independent_of_order() -> None:
     a = EventTimeBins(bin_ms=MIN, grace_ms=0, sample_size=5)
     b = EventTimeBins(bin_ms=MIN, grace_ms=0, sample_size=5)
     batch = make_batch(ts)
-    a.update(batch)
+    step(a, batch)
     rev = np.arange(len(ts))[::-1].copy()
-    b.update(batch.take(rev[:300]))
-    b.update(batch.take(rev[300:]))
-    a.update(make_batch([MIN]))
-    b.update(make_batch([MIN]))
+    step(b, batch.take(rev[:300]))
+    step(b, batch.take(rev[300:]))
+    step(a, make_batch([MIN]))
+    step(b, make_batch([MIN]))
     sa, sb = a.samples(start_ms=0, end_ms=MIN), b.samples(start_ms=0, end_ms=MIN)
     assert [s.id for s in sa] == [s.id for s in sb]
     assert len(sa) == 5
@@ -168,12 +180,12 @@ def test_batching_does_not_change_the_result(
     whole = EventTimeBins(bin_ms=MIN, grace_ms=grace)
     split = EventTimeBins(bin_ms=MIN, grace_ms=grace)
     batch = make_batch(ts)
-    r1 = whole.update(batch)
+    r1 = step(whole, batch)
     closed1 = list(r1.closed)
     bounds = sorted({0, len(ts), *(min(c, len(ts)) for c in cuts)})
     late2, closed2 = 0, []
     for lo, hi in itertools.pairwise(bounds):
-        r = split.update(batch.take(np.arange(lo, hi)))
+        r = step(split, batch.take(np.arange(lo, hi)))
         late2 += r.late
         closed2 += r.closed
     assert r1.late == late2
@@ -216,7 +228,7 @@ def test_several_brands_at_once_equal_each_brand_alone(
         for k, res in zip(present, results, strict=True):
             closed_together[k] += res.closed
             late_together[k] += res.late
-            single = alone[k].update(parts[k])
+            single = step(alone[k], parts[k])
             closed_alone[k] += single.closed
             late_alone[k] += single.late
     assert late_together == late_alone
@@ -248,7 +260,7 @@ def test_pickling_after_every_batch_changes_no_evidence(
     bounds = sorted({0, len(ts), *(min(c, len(ts)) for c in cuts)})
     for lo, hi in itertools.pairwise(bounds):
         part = batch.take(np.arange(lo, hi))
-        assert counts(plain.update(part).closed) == counts(pickled.update(part).closed)
+        assert counts(step(plain, part).closed) == counts(step(pickled, part).closed)
         pickled = pickle.loads(pickle.dumps(pickled))
         window = {"start_ms": t0 - MIN, "end_ms": t0 + 40 * MIN}
         assert plain.samples(**window) == pickled.samples(**window)
@@ -276,7 +288,7 @@ def test_memory_is_bounded_over_a_simulated_month() -> None:
             authors=[f"u{j}" for j in rng.integers(0, 10_000, n)],
             texts=["x" * int(rng.integers(10, 500))] * n,
         )
-        closed_total += len(bins.update(batch).closed)
+        closed_total += len(step(bins, batch).closed)
         sizes.append(len(pickle.dumps(bins)))
         assert len(bins.samples(start_ms=0, end_ms=2**62)) <= 6 * (10 + 2 + 62)  # + a batch
         assert bins.open_bins <= 2 * MIN // MIN + 2

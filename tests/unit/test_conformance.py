@@ -22,6 +22,7 @@ from detectors.batch import MentionBatch
 from detectors.bins import EventTimeBins
 from detectors.evolution import EvolutionDetector
 from detectors.fusion import LevelFusion, Scores
+from detectors.incidents import IncidentTracker, InsideMonitor, OfflineAdvisor, ResponseMonitor
 from detectors.tone import ToneDetector
 from detectors.volume import VolumeDetector
 
@@ -86,11 +87,59 @@ def _fusion_inputs(seed: int, n: int) -> Iterator[tuple[Scores, int]]:
         )
 
 
+def _levels(seed: int, n: int) -> Iterator[tuple[int, int, int]]:
+    """A calm brand's levels: watch now and then, never alert. (level, previous, end)."""
+    rng = np.random.default_rng(seed)
+    previous = 0
+    for i in range(n):
+        level = int(rng.random() < 0.05)
+        yield level, previous, T0 + (i + 1) * MIN
+        previous = level
+
+
+def _flow(seed: int, n: int) -> Iterator[tuple[tuple[float, ...], bool]]:
+    """Closed bins of a flat flow, with an official response every three hours."""
+    for i, (c, neg, agg, t) in enumerate(_tone_inputs(seed, n)):
+        yield (float(c), float(neg), float(agg), 0.0, 12.0, float(t)), i % 180 == 90
+
+
+def _feed_flow(d: ResponseMonitor, x: tuple[tuple[float, ...], bool]) -> list[str]:
+    (count, negative, aggressive, employee, expected, t), respond = x
+    d.update(
+        end_ms=int(t),
+        count=count,
+        negative=negative,
+        aggressive=aggressive,
+        employee=employee,
+        expected=expected,
+    )
+    if respond:
+        d.add_response(response_ms=int(t) + 1, mention_id=f"r{int(t)}", text="We hear you.")
+    return [i.verdict for i in d.judged]
+
+
+def _employee_posts(seed: int, n: int) -> Iterator[tuple[float, int]]:
+    """One employee post an hour, at a seeded minute."""
+    minute = int(np.random.default_rng(seed).integers(0, 60))
+    for i in range(n):
+        yield (1.0 if i % 60 == minute else 0.0), T0 + (i + 1) * MIN
+
+
+def _offline_inputs(seed: int, n: int) -> Iterator[tuple[int, float, float, int]]:
+    """After a response, a flow whose anger stays below the rule's share."""
+    rng = np.random.default_rng(seed)
+    for i in range(n):
+        yield 1, float(rng.uniform(0.0, 0.2)), float(rng.uniform(0.0, 0.6)), T0 + (i + 1) * MIN
+
+
 DRIVERS = {
     "EventTimeBins": Driver(
         make=EventTimeBins,
         inputs=_batches,
-        feed=lambda d, b: [(c.start_ms, c.count, c.reach) for c in d.update(b).closed],
+        feed=lambda d, b: (
+            d.update(b),
+            [(c.start_ms, c.count, c.reach) for c in d.last_update.closed],
+        ),
         outputs=lambda d: (d.watermark_ms, d.closed_until_ms, d.accepted_total, d.late_total),
         quiet=lambda d: d.open_bins <= 3,
         invalid={"grace_ms": -5},
@@ -127,8 +176,54 @@ DRIVERS = {
         quiet=lambda d: d.level == 0,
         invalid={"alert_tone": 2.0},
     ),
+    "IncidentTracker": Driver(
+        make=IncidentTracker,
+        inputs=_levels,
+        feed=lambda d, x: (
+            d.update("acme", level=x[0], previous_level=x[1], end_ms=x[2]),
+            [e.type for e in d.events],
+        ),
+        outputs=lambda d: (d.current, len(d.past)),
+        quiet=lambda d: d.current is None,
+        invalid={"open_level": 4},
+    ),
+    "ResponseMonitor": Driver(
+        make=ResponseMonitor,
+        inputs=_flow,
+        feed=_feed_flow,
+        outputs=lambda d: (d.pending, d.recent_sums(end_ms=T0 + 10**12, window_ms=10**13)),
+        # a response to a flat flow changed nothing, and is judged on time
+        quiet=lambda d: d.pending <= 1 and all(i.verdict == "no_effect" for i in d.judged),
+        invalid={"backfire_ratio": 0.5},
+    ),
+    "InsideMonitor": Driver(
+        make=InsideMonitor,
+        inputs=_employee_posts,
+        feed=lambda d, x: d.update(employee=x[0], end_ms=x[1]),
+        outputs=lambda d: (d.rising, d.recent_posts, d.expected_posts),
+        quiet=lambda d: not d.rising,
+        invalid={"min_posts": 0},
+    ),
+    "OfflineAdvisor": Driver(
+        make=OfflineAdvisor,
+        inputs=_offline_inputs,
+        feed=lambda d, x: d.update(
+            responses=x[0], aggressive_share=x[1], concentration=x[2], end_ms=x[3]
+        ),
+        outputs=lambda d: (d.advised, d.reasons),
+        quiet=lambda d: not d.advised,
+        invalid={"concentration": 1.5},
+    ),
 }
 NAMES = sorted(DRIVERS)
+
+
+def test_every_detector_has_a_driver() -> None:
+    def subclasses(cls: type) -> set[type]:
+        return {c for sub in cls.__subclasses__() for c in (sub, *subclasses(sub))}
+
+    names = {c.__name__ for c in subclasses(Detector) if c.__module__.startswith("detectors.")}
+    assert names == set(DRIVERS)
 
 
 def run(driver: Driver, det: Any, inputs: list[Any]) -> list[tuple[Any, ...]]:

@@ -28,9 +28,10 @@ def _verdict(rates_before: np.ndarray, rates_after: np.ndarray, *, seed: int) ->
     for rate in rates_after:
         t += _MIN
         c = float(rng.poisson(rate))
-        out += monitor.update(
+        monitor.update(
             end_ms=t, count=c, negative=c / 2, aggressive=0.0, employee=0.0, expected=0.8
         )
+        out += monitor.judged
     assert len(out) == 1
     return out[0].verdict
 
