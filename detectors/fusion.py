@@ -23,13 +23,14 @@ level     enters when
           or elevation >= crisis_elevation, or volume doubling within
           crisis_doubling_min
 2 alert   volume is up, and negative or aggressive >= alert_tone
-1 watch   volume is up (onset, or elevation >= watch_elevation), or negative
-          or aggressive >= crisis_tone
+1 watch   volume is up (onset, or elevation or drift >= watch_elevation), or
+          negative or aggressive >= crisis_tone
 ========  =====================================================================
 
 The highest level whose rule holds is entered at once. A level is *kept* while
 its rule holds with every tone threshold lowered by ``hysteresis`` and volume
-counted as up while the elevation stays at or above ``keep_elevation``; once
+counted as up while the elevation stays at or above ``keep_elevation`` (or the
+drift at or above its entry threshold times ``1 - hysteresis``); once
 the rule has failed for the level's minimum duration (``min_watch_ms``,
 ``min_alert_ms``, ``min_crisis_ms``) of event time, the level falls to the
 highest level whose relaxed rule still holds. Volume alone, however large,
@@ -202,8 +203,12 @@ class LevelFusion(Detector):
         limit = self.keep_elevation if keep else elevation
         if s.elevation >= limit:
             return Reason("volume_elevation", s.elevation, limit)
-        if s.drift >= elevation:  # entering and keeping alike: a crisis's aftermath is
-            return Reason("volume_drift", s.drift, elevation)  # busier than last week
+        # The drift keeps a level a little below its entry bar (hysteresis, as for the
+        # crisis elevation), not at keep_elevation: a crisis's aftermath stays busier
+        # than last week for hours, and should not hold the level that long.
+        drift_limit = elevation * (1.0 - self.hysteresis) if keep else elevation
+        if s.drift >= drift_limit:
+            return Reason("volume_drift", s.drift, drift_limit)
         return None
 
     def rule(self, level: int, s: Scores, *, keep: bool = False) -> tuple[Reason, ...] | None:

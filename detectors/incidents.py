@@ -203,6 +203,9 @@ class IncidentTracker(Detector):
     (['resolved'], None)
     """
 
+    #: A state pickled before :attr:`events` existed loads without it.
+    _events: tuple[IncidentEvent, ...] = ()
+
     def __init__(
         self, *, open_level: int = 2, resolve_after_ms: int = 60 * 60_000, keep_incidents: int = 5
     ) -> None:
@@ -403,6 +406,9 @@ class ResponseMonitor(Detector):
     >>> [(i.verdict, i.before_mentions, i.after_mentions) for i in out]
     [('calmed', 500, 150)]
     """
+
+    #: A state pickled before :attr:`judged` existed loads without it.
+    _judged: tuple[ResponseImpact, ...] = ()
 
     def __init__(
         self,
@@ -735,6 +741,9 @@ class OfflineAdvisor(Detector):
     top 5 authors wrote 50% >= 30% of mentions
     held 20 min after 1 response
     """
+
+    #: A state pickled before :attr:`reasons` existed loads without it.
+    _reasons: tuple[str, ...] = ()
 
     def __init__(
         self,

@@ -15,7 +15,7 @@ import uuid
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -277,6 +277,19 @@ class BrandState:
         self._last_scores = Scores(
             onset=0.0, elevation=1.0, negative=0.0, aggressive=0.0, growth=0.0
         )
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Restore a pickled state (the changelog); one saved before the drift gains it."""
+        self.__dict__.update(state)
+        last = self._last_scores
+        if not hasattr(last, "drift"):  # slots set by position: the new field is missing
+            self._last_scores = Scores(
+                onset=last.onset,
+                elevation=last.elevation,
+                negative=last.negative,
+                aggressive=last.aggressive,
+                growth=last.growth,
+            )
 
     # -- read-only views -------------------------------------------------------
     @property

@@ -529,8 +529,12 @@ class VolumeDetector(Detector):
         the hourly mean of the counts (``anomaly_window_ms``) with the same
         seasonal profile times a slow level (``drift_half_life_ms``), as the same
         one-sided 95 % lower bound: 1 is normal, 3 is an hour three times above
-        the last week's normal for that time of day.
+        the last week's normal for that time of day. It is 1 until
+        ``drift_half_life_ms`` of history has been seen: a new brand's first
+        mornings and first Monday are not a drift.
         """
+        if self._last_end_ms - self._first_end_ms < self.drift_half_life_ms:
+            return 1.0  # no week's normal yet (nor its weekday factors): nothing to say
         return _cautious_ratio(self._hour_count, self._hour_slow, self._hour_gain)
 
     @property

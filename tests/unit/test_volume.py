@@ -374,7 +374,7 @@ def test_state_pickled_by_an_older_version_still_loads() -> None:
     # it loads with those parts fresh and keeps its learnt baseline.
     det = VolumeDetector(bin_ms=60_000)
     rng = np.random.default_rng(17)
-    t, _ = feed_calm(det, rng, days=1.5, mean=5.0)
+    t, _ = feed_calm(det, rng, days=8, mean=5.0)  # past the drift's first week
     added = {k for k in det.__dict__ if "anomaly" in k or "burst" in k}
     added |= {"_hour_count", "_hour_expected", "_dev_sq", "_dev_n", "_reported"}
     added |= {"_hour_gain", "_dev_gain", "_hold_decay"}
@@ -394,23 +394,29 @@ def test_state_pickled_by_an_older_version_still_loads() -> None:
 def test_a_rise_over_days_shows_in_the_drift_not_in_the_elevation() -> None:
     # A controversy that grows over three days to six times the normal volume: the
     # one-day baseline follows it, so the elevation stays under the alert's 2.5;
-    # against the last week's normal the drift stands out. On calm days it stays low.
+    # against the last week's normal the drift stands out. It says nothing (1.0) during
+    # the first week, and stays low on calm days after it.
     det = VolumeDetector(bin_ms=300_000)
     rng = np.random.default_rng(23)
-    t, _ = feed_calm(det, rng, days=4, mean=4.0)
     day = DAY_MS // det.bin_ms
-    calm_drift = []
-    for _ in range(3 * day):
-        t += det.bin_ms
-        det.update(neg_binomial(rng, daily_rate(t - det.bin_ms // 2, 4.0), 0.05), end_ms=t)
-        calm_drift.append(det.drift)
-    elevation, drift = [], []
-    for i in range(1, 3 * day + 1):
-        t += det.bin_ms
-        rate = (1.0 + 5.0 * (i / (3 * day)) ** 2) * daily_rate(t - det.bin_ms // 2, 4.0)
-        det.update(neg_binomial(rng, rate, 0.05), end_ms=t)
-        elevation.append(det.elevation)
-        drift.append(det.drift)
-    assert max(calm_drift) < 1.5
+    t = START_MS
+
+    def feed(days: int, growth: float) -> tuple[list[float], list[float]]:
+        nonlocal t
+        elevation, drift = [], []
+        for i in range(1, days * day + 1):
+            t += det.bin_ms
+            factor = 1.0 + (growth - 1.0) * (i / (days * day)) ** 2
+            rate = factor * daily_rate(t - det.bin_ms // 2, 4.0)
+            det.update(neg_binomial(rng, rate, 0.05), end_ms=t)
+            elevation.append(det.elevation)
+            drift.append(det.drift)
+        return elevation, drift
+
+    _, first_week = feed(7, 1.0)
+    assert set(first_week[:-1]) == {1.0}
+    _, calm = feed(3, 1.0)
+    elevation, drift = feed(3, 6.0)
+    assert max(calm) < 1.5
     assert max(elevation[-day:]) < 2.5
     assert max(drift[-day:]) >= 3.0

@@ -1,0 +1,58 @@
+"""A brand's state saved by the previous version loads from the changelog and keeps working."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from detectors.batch import MentionBatch
+from detectors.fusion import Scores
+from detectors.state import BrandState
+from streams.statecodec import dumps_state, loads_state
+
+MIN = 60_000
+T0 = 1_767_225_600_000
+
+
+def minute(start_ms: int, n: int, seed: int) -> MentionBatch:
+    rng = np.random.default_rng(seed)
+    return MentionBatch.from_rows(
+        ts_ms=np.sort(start_ms + rng.integers(0, MIN, n)).tolist(),
+        followers=rng.integers(10, 5000, n).tolist(),
+        sentiment=rng.uniform(-1, 1, n).tolist(),
+        aggression=rng.random(n).tolist(),
+        kind=["public"] * n,
+        ids=[f"{start_ms}-{i}" for i in range(n)],
+        authors=[f"u{a}" for a in rng.integers(0, 50, n)],
+        texts=["the parcel never came"] * n,
+    )
+
+
+def test_a_state_saved_before_the_drift_and_the_result_properties_loads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    state = BrandState(brand="acme")
+    for m in range(30):
+        state.update(minute(T0 + m * MIN, 5, seed=m))
+    # What the previous version wrote: no result attributes on the incident detectors,
+    # and five fields in Scores (its pickle sets them by position).
+    for detector, name in (
+        (state.incidents, "_events"),
+        (state.responses, "_judged"),
+        (state.offline, "_reasons"),
+    ):
+        del detector.__dict__[name]
+    with monkeypatch.context() as m:
+        m.setattr(Scores, "__getstate__", lambda s: [s.onset, s.elevation, s.negative,
+                                                     s.aggressive, s.growth])  # fmt: skip
+        saved = dumps_state(state)
+    restored = loads_state(saved)
+    assert restored.scores.drift == 1.0
+    assert [s.name for s in restored.signals][2] == "volume_drift"
+    assert restored.incidents.events == ()
+    assert restored.responses.judged == ()
+    assert not restored.offline.advised and restored.offline.reasons == ()
+    # and it goes on exactly as the state it was saved from
+    batch = minute(T0 + 30 * MIN, 5, seed=30)
+    assert restored.update(batch).closed_bins == state.update(batch).closed_bins == 1
+    assert restored.scores == state.scores and restored.signals == state.signals
