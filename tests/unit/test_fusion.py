@@ -64,6 +64,17 @@ def test_a_slow_rise_is_an_alert_with_an_angry_tone_and_a_watch_without() -> Non
     assert [r.signal for r in f.reasons] == ["volume_drift", "negative"]
 
 
+def test_the_drift_keeps_a_level_a_little_below_its_entry_bar() -> None:
+    # Entered at a drift of 3.5 (watch needs 3), watch holds while the drift stays at
+    # 0.7 x 3 = 2.1 or more, so a drift wobbling around 3 does not flap; below, it falls
+    # once the minimum duration has passed.
+    up = Scores(onset=0.0, elevation=1.0, negative=0.1, aggressive=0.0, drift=3.5)
+    wobble = Scores(onset=0.0, elevation=1.0, negative=0.1, aggressive=0.0, drift=2.5)
+    gone = Scores(onset=0.0, elevation=1.0, negative=0.1, aggressive=0.0, drift=1.8)
+    assert set(play(LevelFusion(), [(5, up), (60, wobble)])[5:]) == {1}
+    assert play(LevelFusion(), [(5, up), (60, gone)])[-1] == 0
+
+
 def test_tone_alone_never_goes_past_watch() -> None:
     angry = Scores(onset=0.0, elevation=1.0, negative=1.0, aggressive=1.0, growth=0.0)
     assert max(play(LevelFusion(), [(30, angry)])) == 1
