@@ -242,7 +242,7 @@ class EventTimeBins(Detector):
         # Evidence of closed bins sealed when the state was last pickled:
         # (0 samples | 1 reach, bin) -> JSON [keys, rows]. Closed bins never change.
         self._sealed: dict[tuple[int, int], bytes] = {}
-        self._last = BinsUpdate(0, 0, self.bin_ms, *_no_closed())
+        self._last = self._nothing_closed()
 
     # -- pickling: the state goes to the changelog after every batch -----------
     def __getstate__(self) -> dict[str, Any]:
@@ -258,7 +258,7 @@ class EventTimeBins(Detector):
         for name, _ in _EVIDENCE:
             state[name] = _unpack(state[name])
         self.__dict__.update(state)
-        self._last = BinsUpdate(0, 0, self.bin_ms, *_no_closed())
+        self._last = self._nothing_closed()
 
     def _seal(self) -> None:
         """Encode the evidence of closed bins once, as bytes.
@@ -384,6 +384,9 @@ class EventTimeBins(Detector):
         return [AuthorStat(*info[h], count, reach) for h, (count, reach) in ranked]
 
     # -- updates ---------------------------------------------------------------
+    def _nothing_closed(self) -> BinsUpdate:
+        return BinsUpdate(0, 0, self.bin_ms, *_no_closed())
+
     @property
     def last_update(self) -> BinsUpdate:
         """What the last :meth:`update` or :meth:`advance` did: mentions accepted and
@@ -393,7 +396,7 @@ class EventTimeBins(Detector):
     def update(self, batch: MentionBatch) -> None:
         """Add a batch of mentions (in arrival order); see :attr:`last_update`."""
         if len(batch) == 0:
-            self._last = BinsUpdate(0, 0, self.bin_ms, *_no_closed())
+            self._last = self._nothing_closed()
             return
         update_many([self], batch, [(0, len(batch))])
 
@@ -403,7 +406,7 @@ class EventTimeBins(Detector):
         A watermark at or behind the current one changes nothing.
         """
         if self._watermark is not None and watermark_ms <= self._watermark:
-            self._last = BinsUpdate(0, 0, self.bin_ms, *_no_closed())
+            self._last = self._nothing_closed()
             return
         self._watermark = watermark_ms
         self._last = BinsUpdate(0, 0, self.bin_ms, *self._close_through(watermark_ms))

@@ -40,7 +40,7 @@ never goes past watch: a happy viral campaign is not a crisis.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Final
 
 from detectors.base import Detector, check_fraction, check_positive
@@ -61,6 +61,12 @@ class Scores:
     aggressive: float
     growth: float = 0.0
     drift: float = 1.0
+
+    def __setstate__(self, state: list[float]) -> None:
+        """Restore by position (a brand's state from the changelog); a field added
+        since the state was pickled takes its default."""
+        for i, f in enumerate(fields(self)):
+            object.__setattr__(self, f.name, state[i] if i < len(state) else f.default)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ import uuid
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
@@ -278,19 +278,6 @@ class BrandState:
             onset=0.0, elevation=1.0, negative=0.0, aggressive=0.0, growth=0.0
         )
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        """Restore a pickled state (the changelog); one saved before the drift gains it."""
-        self.__dict__.update(state)
-        last = self._last_scores
-        if not hasattr(last, "drift"):  # slots set by position: the new field is missing
-            self._last_scores = Scores(
-                onset=last.onset,
-                elevation=last.elevation,
-                negative=last.negative,
-                aggressive=last.aggressive,
-                growth=last.growth,
-            )
-
     # -- read-only views -------------------------------------------------------
     @property
     def level(self) -> int:
@@ -321,7 +308,7 @@ class BrandState:
                 elevation,
                 1.0,
                 self.fusion.alert_elevation,
-                max(0.0, 1.0 - 1.0 / elevation) if elevation > 0 else 0.0,
+                _over_normal_score(elevation),
                 "recent volume over normal",
             ),
             Signal(
@@ -329,7 +316,7 @@ class BrandState:
                 scores.drift,
                 1.0,
                 self.fusion.alert_elevation,
-                max(0.0, 1.0 - 1.0 / scores.drift) if scores.drift > 0 else 0.0,
+                _over_normal_score(scores.drift),
                 "last hour's volume over the last week's normal",
             ),
             Signal(
@@ -631,6 +618,11 @@ class BrandState:
             ),
             sample_ids=tuple(s.id for s in samples[:10]),
         )
+
+
+def _over_normal_score(ratio: float) -> float:
+    """A volume ratio to normal as a score in [0, 1): 0 up to normal, 0.5 at twice it."""
+    return max(0.0, 1.0 - 1.0 / ratio) if ratio > 0 else 0.0
 
 
 def _sample_weights(
