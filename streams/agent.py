@@ -369,6 +369,9 @@ class DetectionAgent:
             # (Only brands with mentions have series, and a watermark to forget them by.)
             if record.state.bins.watermark_ms is not None:
                 self.processor.publish(brand, record.state)
+            topic = self.settings.mentions_topic
+            for partition in {p for (t, p) in record.offsets if t == topic}:
+                self.processor.track(brand, partition)  # it may go quiet
         if not waiting:
             return
         delivered = await self._delivered_ids(self.settings.alerts_topic)

@@ -124,6 +124,7 @@ def build_worker(settings: Settings, *, registry: CollectorRegistry | None = Non
         source=f"tocsin://{settings.app_id}/{socket.gethostname()}",
         commands_topic=settings.commands_topic,
         max_brands=settings.max_brands,
+        quiet_after_ms=settings.quiet_after_ms,
     )
     agent = DetectionAgent(
         settings=settings,

@@ -20,6 +20,23 @@ Exactly-once effects on top of at-least-once delivery
     alerts delivered: :mod:`streams.agent` looks for their ids on the alerts
     topic and sends only the missing ones. Alert ids are deterministic, so the
     same bin always yields the same id.
+
+Quiet brands
+    A brand's bins close when its own mentions move its watermark past them. A
+    brand whose mentions stop would keep its last level (and a crisis would stay
+    paged) until its next mention. So after each batch, a brand from which no
+    mention *arrived* for ``quiet_after_ms`` of its partition's record time (the
+    broker's clock, with the ``LogAppendTime`` that ``tocsin topics`` sets) has
+    its watermark moved forward as if its mentions had kept arriving with the
+    same delay, less ``quiet_after_ms``: by the record time elapsed since it was
+    last heard of, minus ``quiet_after_ms``. Its bins close as empty. Arrival,
+    not event time, decides: a brand whose collector runs late but still
+    delivers is never advanced, and a fast replay (record times close together)
+    advances nothing. A mention that comes back after a silence counts as late
+    only if its delay grew by more than ``quiet_after_ms + grace_ms``. An
+    advance that raises no alert or incident event is not written to the
+    changelog by itself: after a restart, the next batches redo it, closing the
+    same empty bins.
 """
 
 from __future__ import annotations
@@ -153,6 +170,10 @@ class Processor:
     max_brands
         Brands this worker keeps state (and metric series) for at most: the
         messages of any further brand go to the dead-letter topic (``brand_limit``).
+    quiet_after_ms
+        A brand from which no mention arrived for this long (in its partition's
+        record time) has its bins closed as if its mentions had kept arriving,
+        less this long (see the module's docstring); 0 never does.
     clock_ms
         Wall clock, for ``emitted_at`` and latency (replaceable in tests).
     """
@@ -168,8 +189,11 @@ class Processor:
         source: str,
         commands_topic: str = "tocsin-commands",
         max_brands: int = 10_000,
+        quiet_after_ms: int = 0,
         clock_ms: Callable[[], int] = lambda: int(time.time() * 1000),
     ) -> None:
+        if quiet_after_ms < 0:
+            raise ValueError(f"quiet_after_ms={quiet_after_ms!r}: valid values: an integer >= 0")
         self.records = records
         self.commands_topic = commands_topic
         self.max_brands = max_brands
@@ -179,7 +203,16 @@ class Processor:
         self.detection = detection
         self.source = source
         self.clock_ms = clock_ms
+        self.quiet_after_ms = quiet_after_ms
+        # Newest mention time by brand (the event-time lag gauge reads it).
         self.watermarks: dict[str, int] = {}
+        # Quiet brands, by partition of the mentions topic (in memory only): the
+        # brands; the record time each was last heard of and its watermark then;
+        # the partition's record time, and when its quiet brands were last advanced.
+        self._brands_of: dict[int, dict[str, None]] = {}
+        self._heard_ms: dict[str, tuple[int, int] | None] = {}
+        self._record_ms: dict[int, int] = {}
+        self._advanced_ms: dict[int, int] = {}
         self._encode = msgspec.json.Encoder()
 
     def process(self, messages: Sequence[Message]) -> Output:
@@ -212,6 +245,8 @@ class Processor:
             metrics.truncated.inc(truncated)
         metrics.messages.inc(len(messages))
         self._apply_all(groups, out)
+        if self.quiet_after_ms:
+            self._advance_quiet(out)
         for msg in commands:
             self._command(msg, out)
         if out.late:
@@ -248,11 +283,13 @@ class Processor:
         fresh: list[Mention] = []
         bounds: list[tuple[int, int]] = []
         partitions: list[int] = []
+        heard: list[int] = []  # newest record time of each brand's messages
         for brand, items in groups.items():
             record = self._record(brand)
             offsets = record.offsets
             start = len(fresh)
             partition = items[-1][0].partition
+            record_ms = items[-1][0].timestamp_ms
             for msg, mentions in items:
                 tp = (msg.topic, msg.partition)
                 if msg.offset <= offsets.get(tp, -1):
@@ -261,19 +298,71 @@ class Processor:
                 fresh.extend(mentions)
                 offsets[tp] = msg.offset
                 partition = msg.partition
+                record_ms = max(record_ms, msg.timestamp_ms)
             if len(fresh) > start:
                 brands.append(brand)
                 records.append(record)
                 bounds.append((start, len(fresh)))
                 partitions.append(partition)
+                heard.append(record_ms)
         if not fresh:
             return
         batch: MentionBatch = to_batch(fresh, self.scorer)
         updates = update_many([r.state for r in records], batch, bounds)
-        for brand, record, partition, update in zip(
-            brands, records, partitions, updates, strict=True
+        for brand, record, partition, record_ms, update in zip(
+            brands, records, partitions, heard, updates, strict=True
         ):
             self._after_update(brand, record, partition, update, out)
+            self._heard(brand, partition, record_ms, record.state.bins.watermark_ms)
+
+    def track(self, brand: str, partition: int) -> None:
+        """Count ``brand`` (a record recovered on ``partition`` of the mentions topic)
+        among the brands that may go quiet; it was last heard of now."""
+        self._brands_of.setdefault(partition, {})[brand] = None
+        self._heard_ms.setdefault(brand, None)  # heard of at the next advance
+
+    def _heard(self, brand: str, partition: int, record_ms: int, watermark_ms: int | None) -> None:
+        """Note that mentions of ``brand`` arrived on ``partition`` (record time
+        ``record_ms``; the brand's watermark is now ``watermark_ms``)."""
+        self._brands_of.setdefault(partition, {})[brand] = None
+        if watermark_ms is not None:
+            self._heard_ms[brand] = (record_ms, watermark_ms)
+        if record_ms > self._record_ms.get(partition, record_ms - 1):
+            self._record_ms[partition] = record_ms
+
+    def _advance_quiet(self, out: Output) -> None:
+        """Close the bins of the quiet brands of every partition whose record time
+        moved a bin or more since their last advance (see the module's docstring)."""
+        quiet_ms = self.quiet_after_ms
+        bin_ms = self.detection.bin_ms
+        records = self.records
+        heard_ms = self._heard_ms
+        for partition, record_ms in self._record_ms.items():
+            if record_ms < self._advanced_ms.get(partition, record_ms - bin_ms) + bin_ms:
+                continue
+            self._advanced_ms[partition] = record_ms
+            brands = self._brands_of.get(partition, {})
+            for brand in list(brands):
+                record = records.get(brand)
+                if record is None:  # revoked, or forgotten
+                    del brands[brand]
+                    heard_ms.pop(brand, None)
+                    continue
+                heard = heard_ms.get(brand)
+                watermark = record.state.bins.watermark_ms
+                if heard is None:  # recovered, not heard of since: from now on
+                    if watermark is not None:
+                        heard_ms[brand] = (record_ms, watermark)
+                    continue
+                silence = record_ms - heard[0]
+                target = heard[1] + silence - quiet_ms
+                if silence < quiet_ms or watermark is None or watermark >= target:
+                    continue
+                update = record.state.advance(watermark_ms=target)
+                # Written only when it has something to send; otherwise the next
+                # batches after a restart redo it from the written record.
+                durable = bool(update.changes or update.events)
+                self._after_update(brand, record, partition, update, out, durable=durable)
 
     def _after_update(
         self,
@@ -282,15 +371,18 @@ class Processor:
         partition: int,
         update: StateUpdate,
         out: Output,
+        *,
+        durable: bool = True,
     ) -> None:
         state = record.state
         out.mentions += update.accepted
         out.late += update.late
-        out.dirty[brand] = partition
+        if durable:
+            out.dirty[brand] = partition
         metrics = self.metrics
         if update.accepted:
             metrics.processed(brand).inc(update.accepted)
-        self.publish(brand, state)
+        self.publish(brand, state, newest=bool(update.accepted))
         now = self.clock_ms()
         key = brand.encode()
         for change in update.changes:
@@ -312,10 +404,11 @@ class Processor:
         for record_msg in minutes_messages(brand, state.settings.bin_ms, update.minutes):
             out.minutes.append((key, self._encode.encode(record_msg)))
 
-    def publish(self, brand: str, state: BrandState) -> None:
-        """Set the brand's gauges (level, scores) and event-time watermark from its state."""
+    def publish(self, brand: str, state: BrandState, *, newest: bool = True) -> None:
+        """Set the brand's gauges (level, scores) from its state, and its newest
+        mention time from its watermark when ``newest`` (not after an advance)."""
         wm = state.bins.watermark_ms
-        if wm is not None:
+        if wm is not None and (newest or brand not in self.watermarks):
             self.watermarks[brand] = wm
         scores = state.scores
         self.metrics.set_brand(

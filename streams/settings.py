@@ -62,6 +62,10 @@ class Settings:
         the refused message whole up to this size, cut beyond it and flagged).
         ``max_brands``: brands one worker keeps state and metric series for; the
         messages of further brands are refused (``brand_limit``).
+        ``quiet_after_ms``: a brand from which no mention arrived for this long
+        has its bins closed up to this long before its partition's newest
+        mention time, so that its level falls when its mentions stop (0: never;
+        see :mod:`streams.processor`).
     Worker
         ``take_max`` and ``take_within_s``: Kafka messages per processing batch
         and the longest wait to fill one. ``state_flush_interval_s``: how long a
@@ -122,6 +126,7 @@ class Settings:
     max_future_ms: int = 3_600_000
     max_message_bytes: int = 4_194_304
     max_brands: int = 10_000
+    quiet_after_ms: int = 15 * 60_000
 
     take_max: int = 2_000
     take_within_s: float = 0.2
@@ -162,6 +167,7 @@ class Settings:
             "produce_linger_ms",
             "metrics_port",
             "gc_young_threshold",
+            "quiet_after_ms",
         ):
             if getattr(self, name) < 0:
                 raise SettingsError(

@@ -89,6 +89,7 @@ def run_offline(
         metrics=metrics,
         detection=settings.detection(),
         source="tocsin://offline",
+        quiet_after_ms=settings.quiet_after_ms,
         clock_ms=lambda: 0,
     )
     decode = msgspec.json.Decoder()

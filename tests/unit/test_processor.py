@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 
 import msgspec
 from prometheus_client import CollectorRegistry
@@ -13,10 +14,10 @@ from streams.codec import MentionDecoder
 from streams.incidents import MINUTES_PER_MESSAGE
 from streams.metrics import Metrics
 from streams.processor import Message, Processor
-from tests.synthetic import T0, baseline_then_burst
+from tests.synthetic import T0, baseline_then_burst, stream
 
 
-def make_processor(records: dict) -> Processor:
+def make_processor(records: dict, *, quiet_after_ms: int = 0) -> Processor:
     return Processor(
         records=records,
         decoder=MentionDecoder(max_text_chars=4000, max_future_ms=3_600_000),
@@ -24,6 +25,7 @@ def make_processor(records: dict) -> Processor:
         metrics=Metrics(CollectorRegistry()),
         detection=DetectionSettings(),
         source="tocsin://test",
+        quiet_after_ms=quiet_after_ms,
         clock_ms=lambda: T0 + 10 * 86_400_000,
     )
 
@@ -229,3 +231,124 @@ def test_brands_past_max_brands_go_to_the_deadletter_topic() -> None:
     assert set(records) == {"acme", "globex"}
     refused = registry.get_sample_value("tocsin_mentions_invalid_total", {"reason": "brand_limit"})
     assert refused == 4
+
+
+# -- quiet brands ------------------------------------------------------------------
+QUIET_MS = 15 * 60_000
+
+
+def arriving(per_brand: dict[str, list[dict]], *, lag_ms: dict[str, int]) -> list[Message]:
+    """Messages as a live topic gets them: mentions in arrival order (a brand's
+    arrive ``lag_ms`` after their date), a brand's mentions arriving within 10 s in
+    one message (a producer's linger), stamped with the arrival of its newest."""
+    arrivals = sorted(
+        ((m["ts"] + lag_ms.get(b, 1_000), m) for b, ms in per_brand.items() for m in ms),
+        key=lambda am: am[0],
+    )
+    open_: dict[str, list[tuple[int, dict]]] = {}
+    out: list[Message] = []
+
+    def send(brand: str) -> None:
+        chunk = open_.pop(brand)
+        value = msgspec.json.encode([m for _, m in chunk])
+        out.append(Message("mentions", 0, len(out), chunk[-1][0], brand.encode(), value))
+
+    for at, m in arrivals:
+        for brand in [b for b, chunk in open_.items() if at - chunk[0][0] >= 10_000]:
+            send(brand)
+        open_.setdefault(m["brand"], []).append((at, m))
+    for brand in list(open_):
+        send(brand)
+    return out
+
+
+def run_quiet(
+    records: dict, messages: list[Message], *, quiet_after_ms: int, tracked: tuple[str, ...] = ()
+) -> tuple[list[dict], Processor, list]:
+    """Alerts and incident events of processing in takes of 20; the processor; the outputs."""
+    processor = make_processor(records, quiet_after_ms=quiet_after_ms)
+    for brand in tracked:  # as the agent does for the records it recovers
+        processor.track(brand, 0)
+    sent, outs = [], []
+    for i in range(0, len(messages), 20):
+        out = processor.process(messages[i : i + 20])
+        outs.append(out)
+        sent += [{**json.loads(m.value), "emitted_at": None} for _, m in out.pending]
+        for brand in {b for b, _ in out.pending}:
+            records[brand].outbox.clear()
+    return sent, processor, outs
+
+
+def crisis_then_silence() -> dict[str, list[dict]]:
+    """acme: a calm day and a half, a crisis, then no mention at all; globex, on the
+    same partition, goes on for four more hours."""
+    acme = baseline_then_burst("acme", days=1.5, seed=4)
+    minutes = int(1.5 * 1440) + 20 + 5 + 240
+    return {"acme": acme, "globex": stream("globex", minutes=minutes, rate_per_min=3, seed=9)}
+
+
+def test_a_brand_whose_mentions_stop_falls_back_to_calm() -> None:
+    """Its partition's time closes its bins: the level falls, the incident resolves,
+    and the gauge follows, without waiting for the brand's next mention."""
+    messages = arriving(crisis_then_silence(), lag_ms={})
+    never, _, outs_never = run_quiet({}, messages, quiet_after_ms=0)
+    quiet, processor, outs = run_quiet({}, messages, quiet_after_ms=QUIET_MS)
+    levels = [a["level"] for a in quiet if a["brand"] == "acme" and "alert_id" in a]
+    stuck = [a["level"] for a in never if a["brand"] == "acme" and "alert_id" in a]
+    assert max(stuck) >= 2 and stuck[-1] >= 2  # without: the crisis stays
+    assert levels[: len(stuck)] == stuck and levels[-1] == 0  # with: the same, then calm
+    types = [e.get("type") for e in quiet if e["brand"] == "acme" and "event_id" in e]
+    assert "resolved" in types and "resolved" not in [
+        e.get("type") for e in never if e["brand"] == "acme" and "event_id" in e
+    ]
+    registry = processor.metrics.registry
+    assert registry.get_sample_value("tocsin_brand_level", {"brand": "acme"}) == 0
+    assert sum(o.late for o in outs) == sum(o.late for o in outs_never) == 0
+    # The newest mention time stays the brand's own (the event-time lag gauge).
+    assert processor.watermarks["acme"] == max(m["ts"] for m in crisis_then_silence()["acme"])
+
+
+def test_a_brand_that_still_arrives_late_is_not_advanced() -> None:
+    """A collector 40 minutes behind the others still delivers: its mentions are
+    not quiet, so none of them is counted late."""
+    per_brand = crisis_then_silence()
+    per_brand["initech"] = stream("initech", minutes=2000, rate_per_min=0.2, seed=11)
+    messages = arriving(per_brand, lag_ms={"initech": 40 * 60_000})
+    _, _, outs = run_quiet({}, messages, quiet_after_ms=QUIET_MS)
+    assert sum(o.late for o in outs) == 0
+    records: dict = {}
+    run_quiet(records, messages, quiet_after_ms=QUIET_MS)
+    assert records["initech"].state.bins.accepted_total == len(per_brand["initech"])
+
+
+def test_an_advance_with_nothing_to_send_is_redone_after_a_restart() -> None:
+    """A quiet brand's advance is written only with an alert or incident event;
+    a worker restarting from the record written before it sends the same alerts."""
+    messages = arriving(crisis_then_silence(), lag_ms={})
+    full = run_quiet({}, messages, quiet_after_ms=QUIET_MS)[0]
+    # Restart from the records as they stood when acme's last mention was applied.
+    last = max(i for i, m in enumerate(messages) if m.key == b"acme")
+    cut = (last // 20 + 1) * 20
+    records: dict = {}
+    before, _, _ = run_quiet(records, messages[:cut], quiet_after_ms=QUIET_MS)
+    saved = pickle.loads(pickle.dumps(records))
+    after = run_quiet(saved, messages[cut:], quiet_after_ms=QUIET_MS, tracked=("acme",))[0]
+    assert [a for a in before + after if a["brand"] == "acme"] == [
+        a for a in full if a["brand"] == "acme"
+    ]
+    # After acme's last mention: the batches that moved its watermark without sending
+    # anything for it did not mark it to write; those that sent something did.
+    records = {}
+    processor = run_quiet(records, messages[:cut], quiet_after_ms=QUIET_MS)[1]
+    silent, loud = 0, 0
+    for i in range(cut, len(messages), 20):
+        before_ms = records["acme"].state.bins.watermark_ms
+        out = processor.process(messages[i : i + 20])
+        records["acme"].outbox.clear()
+        if any(b == "acme" for b, _ in out.pending):
+            loud += 1
+            assert "acme" in out.dirty
+        elif records["acme"].state.bins.watermark_ms > before_ms:
+            silent += 1
+            assert "acme" not in out.dirty
+    assert silent >= 10 and loud >= 2
