@@ -368,7 +368,7 @@ class DetectionAgent:
             # Gauges at once, not at the brand's next mention: a crisis stays paged.
             # (Only brands with mentions have series, and a watermark to forget them by.)
             if record.state.bins.watermark_ms is not None:
-                self.processor.publish(brand, record.state)
+                self.processor.publish(brand, record)
             topic = self.settings.mentions_topic
             for partition in {p for (t, p) in record.offsets if t == topic}:
                 self.processor.track(brand, partition)  # it may go quiet

@@ -24,16 +24,22 @@ Exactly-once effects on top of at-least-once delivery
 Quiet brands
     A brand's bins close when its own mentions move its watermark past them. A
     brand whose mentions stop would keep its last level (and a crisis would stay
-    paged) until its next mention. So after each batch, a brand from which no
-    mention *arrived* for ``quiet_after_ms`` of its partition's record time (the
-    broker's clock, with the ``LogAppendTime`` that ``tocsin topics`` sets) has
-    its watermark moved forward as if its mentions had kept arriving with the
-    same delay, less ``quiet_after_ms``: by the record time elapsed since it was
-    last heard of, minus ``quiet_after_ms``. Its bins close as empty. Arrival,
-    not event time, decides: a brand whose collector runs late but still
-    delivers is never advanced, and a fast replay (record times close together)
-    advances nothing. A mention that comes back after a silence counts as late
-    only if its delay grew by more than ``quiet_after_ms + grace_ms``. An
+    paged) until its next mention. So after each batch, a brand above calm or
+    with an open incident, from which no mention *arrived* for
+    ``quiet_after_ms``, has its watermark moved forward as if its mentions had
+    kept arriving with the same delay, less ``quiet_after_ms``: to its newest
+    mention time plus the silence minus ``quiet_after_ms``. Its bins close as
+    empty, so its level falls and its incident resolves. The silence is the
+    smaller of two clocks since the brand was last heard of: the worker's own
+    (a producer whose clock runs ahead cannot shorten it) and its partition's
+    record time (a worker catching up on a backlog cannot lengthen it); both
+    are kept in the brand's record (:attr:`BrandRecord.heard`), so restarts
+    and rebalances do not reset it. A collector that delivers at least every
+    ``quiet_after_ms``, however late its mentions are dated, is never advanced;
+    one whose delay grows by more than ``quiet_after_ms + grace_ms`` over a
+    silence has the mentions that come back counted late (raise
+    ``quiet_after_ms`` for collectors that poll less often). Calm brands are
+    left alone: their silence closes with their next mention, as before. An
     advance that raises no alert or incident event is not written to the
     changelog by itself: after a restart, the next batches redo it, closing the
     same empty bins.
@@ -44,9 +50,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
+import numpy as np
 
 from detectors.batch import MentionBatch
 from detectors.incidents import IncidentEvent
@@ -105,12 +112,23 @@ class PendingMessage:
 class BrandRecord:
     """The table value of a brand: its detection state and delivery bookkeeping.
 
-    ``offsets`` maps (topic, partition) to the last offset applied.
+    ``offsets`` maps (topic, partition) to the last offset applied; ``heard``
+    serves quiet brands (see the module's docstring).
     """
 
     state: BrandState
     offsets: dict[tuple[str, int], int] = field(default_factory=dict)
     outbox: list[PendingMessage] = field(default_factory=list)
+    #: When mentions of the brand last arrived: the worker's clock, the newest
+    #: record time of their messages, and the brand's newest mention time (ms).
+    heard: tuple[int, int, int] | None = None
+
+    def __setstate__(self, state: tuple[None, dict[str, Any]]) -> None:
+        """Restore from the changelog; a field added since the record was written
+        takes its default."""
+        self.heard = None
+        for name, value in state[1].items():
+            setattr(self, name, value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,11 +224,10 @@ class Processor:
         self.quiet_after_ms = quiet_after_ms
         # Newest mention time by brand (the event-time lag gauge reads it).
         self.watermarks: dict[str, int] = {}
-        # Quiet brands, by partition of the mentions topic (in memory only): the
-        # brands; the record time each was last heard of and its watermark then;
-        # the partition's record time, and when its quiet brands were last advanced.
+        # Quiet brands (in memory only): the brands of each partition of the
+        # mentions topic, the partition's record time, and the record time at
+        # which its quiet brands were last advanced.
         self._brands_of: dict[int, dict[str, None]] = {}
-        self._heard_ms: dict[str, tuple[int, int] | None] = {}
         self._record_ms: dict[int, int] = {}
         self._advanced_ms: dict[int, int] = {}
         self._encode = msgspec.json.Encoder()
@@ -309,26 +326,23 @@ class Processor:
             return
         batch: MentionBatch = to_batch(fresh, self.scorer)
         updates = update_many([r.state for r in records], batch, bounds)
-        for brand, record, partition, record_ms, update in zip(
-            brands, records, partitions, heard, updates, strict=True
+        newest = np.maximum.reduceat(batch.ts_ms, [lo for lo, _ in bounds]).tolist()
+        now = self.clock_ms()
+        for brand, record, partition, record_ms, newest_ms, update in zip(
+            brands, records, partitions, heard, newest, updates, strict=True
         ):
+            if record.heard is not None and record.heard[2] > newest_ms:
+                newest_ms = record.heard[2]
+            record.heard = (now, record_ms, newest_ms)
+            self._brands_of.setdefault(partition, {})[brand] = None
+            if record_ms > self._record_ms.get(partition, record_ms - 1):
+                self._record_ms[partition] = record_ms
             self._after_update(brand, record, partition, update, out)
-            self._heard(brand, partition, record_ms, record.state.bins.watermark_ms)
 
     def track(self, brand: str, partition: int) -> None:
-        """Count ``brand`` (a record recovered on ``partition`` of the mentions topic)
-        among the brands that may go quiet; it was last heard of now."""
+        """Count ``brand`` (a record recovered on ``partition`` of the mentions
+        topic) among the brands that may go quiet."""
         self._brands_of.setdefault(partition, {})[brand] = None
-        self._heard_ms.setdefault(brand, None)  # heard of at the next advance
-
-    def _heard(self, brand: str, partition: int, record_ms: int, watermark_ms: int | None) -> None:
-        """Note that mentions of ``brand`` arrived on ``partition`` (record time
-        ``record_ms``; the brand's watermark is now ``watermark_ms``)."""
-        self._brands_of.setdefault(partition, {})[brand] = None
-        if watermark_ms is not None:
-            self._heard_ms[brand] = (record_ms, watermark_ms)
-        if record_ms > self._record_ms.get(partition, record_ms - 1):
-            self._record_ms[partition] = record_ms
 
     def _advance_quiet(self, out: Output) -> None:
         """Close the bins of the quiet brands of every partition whose record time
@@ -336,7 +350,7 @@ class Processor:
         quiet_ms = self.quiet_after_ms
         bin_ms = self.detection.bin_ms
         records = self.records
-        heard_ms = self._heard_ms
+        now = self.clock_ms()
         for partition, record_ms in self._record_ms.items():
             if record_ms < self._advanced_ms.get(partition, record_ms - bin_ms) + bin_ms:
                 continue
@@ -346,19 +360,21 @@ class Processor:
                 record = records.get(brand)
                 if record is None:  # revoked, or forgotten
                     del brands[brand]
-                    heard_ms.pop(brand, None)
                     continue
-                heard = heard_ms.get(brand)
-                watermark = record.state.bins.watermark_ms
-                if heard is None:  # recovered, not heard of since: from now on
+                state = record.state
+                if state.level == 0 and state.incidents.current is None:
+                    continue  # nothing to lower or resolve
+                watermark = state.bins.watermark_ms
+                heard = record.heard
+                if heard is None:  # a record written before heard existed: from now on
                     if watermark is not None:
-                        heard_ms[brand] = (record_ms, watermark)
+                        record.heard = (now, record_ms, watermark)
                     continue
-                silence = record_ms - heard[0]
-                target = heard[1] + silence - quiet_ms
+                silence = min(now - heard[0], record_ms - heard[1])
+                target = heard[2] + silence - quiet_ms
                 if silence < quiet_ms or watermark is None or watermark >= target:
                     continue
-                update = record.state.advance(watermark_ms=target)
+                update = state.advance(watermark_ms=target)
                 # Written only when it has something to send; otherwise the next
                 # batches after a restart redo it from the written record.
                 durable = bool(update.changes or update.events)
@@ -382,7 +398,7 @@ class Processor:
         metrics = self.metrics
         if update.accepted:
             metrics.processed(brand).inc(update.accepted)
-        self.publish(brand, state, newest=bool(update.accepted))
+        self.publish(brand, record)
         now = self.clock_ms()
         key = brand.encode()
         for change in update.changes:
@@ -404,12 +420,13 @@ class Processor:
         for record_msg in minutes_messages(brand, state.settings.bin_ms, update.minutes):
             out.minutes.append((key, self._encode.encode(record_msg)))
 
-    def publish(self, brand: str, state: BrandState, *, newest: bool = True) -> None:
-        """Set the brand's gauges (level, scores) from its state, and its newest
-        mention time from its watermark when ``newest`` (not after an advance)."""
-        wm = state.bins.watermark_ms
-        if wm is not None and (newest or brand not in self.watermarks):
-            self.watermarks[brand] = wm
+    def publish(self, brand: str, record: BrandRecord) -> None:
+        """Set the brand's gauges (level, scores) and newest mention time from its record."""
+        state = record.state
+        if record.heard is not None:
+            self.watermarks[brand] = record.heard[2]
+        elif state.bins.watermark_ms is not None:
+            self.watermarks[brand] = state.bins.watermark_ms
         scores = state.scores
         self.metrics.set_brand(
             brand,

@@ -62,10 +62,11 @@ class Settings:
         the refused message whole up to this size, cut beyond it and flagged).
         ``max_brands``: brands one worker keeps state and metric series for; the
         messages of further brands are refused (``brand_limit``).
-        ``quiet_after_ms``: a brand from which no mention arrived for this long
-        has its bins closed up to this long before its partition's newest
-        mention time, so that its level falls when its mentions stop (0: never;
-        see :mod:`streams.processor`).
+        ``quiet_after_ms``: a brand above calm or with an open incident from
+        which no mention arrived for this long has its bins closed as if its
+        mentions had kept arriving with their delay, less this long, so that its
+        level falls when its mentions stop (0: never; see
+        :mod:`streams.processor`).
     Worker
         ``take_max`` and ``take_within_s``: Kafka messages per processing batch
         and the longest wait to fill one. ``state_flush_interval_s``: how long a

@@ -4,20 +4,28 @@ from __future__ import annotations
 
 import json
 import pickle
+from collections.abc import Callable
 
 import msgspec
+import pytest
 from prometheus_client import CollectorRegistry
 
 from detectors.lexicon import LexiconToneScorer
-from detectors.state import DetectionSettings
+from detectors.state import BrandState, DetectionSettings
 from streams.codec import MentionDecoder
 from streams.incidents import MINUTES_PER_MESSAGE
 from streams.metrics import Metrics
-from streams.processor import Message, Processor
+from streams.processor import BrandRecord, Message, Processor
+from streams.statecodec import dumps_state, loads_state
 from tests.synthetic import T0, baseline_then_burst, stream
 
 
-def make_processor(records: dict, *, quiet_after_ms: int = 0) -> Processor:
+def make_processor(
+    records: dict,
+    *,
+    quiet_after_ms: int = 0,
+    clock_ms: Callable[[], int] = lambda: T0 + 10 * 86_400_000,
+) -> Processor:
     return Processor(
         records=records,
         decoder=MentionDecoder(max_text_chars=4000, max_future_ms=3_600_000),
@@ -26,7 +34,7 @@ def make_processor(records: dict, *, quiet_after_ms: int = 0) -> Processor:
         detection=DetectionSettings(),
         source="tocsin://test",
         quiet_after_ms=quiet_after_ms,
-        clock_ms=lambda: T0 + 10 * 86_400_000,
+        clock_ms=clock_ms,
     )
 
 
@@ -235,120 +243,218 @@ def test_brands_past_max_brands_go_to_the_deadletter_topic() -> None:
 
 # -- quiet brands ------------------------------------------------------------------
 QUIET_MS = 15 * 60_000
+Arrival = tuple[int, Message]  # when the message reached the broker, on the worker's clock
 
 
-def arriving(per_brand: dict[str, list[dict]], *, lag_ms: dict[str, int]) -> list[Message]:
-    """Messages as a live topic gets them: mentions in arrival order (a brand's
-    arrive ``lag_ms`` after their date), a brand's mentions arriving within 10 s in
-    one message (a producer's linger), stamped with the arrival of its newest."""
-    arrivals = sorted(
-        ((m["ts"] + lag_ms.get(b, 1_000), m) for b, ms in per_brand.items() for m in ms),
-        key=lambda am: am[0],
-    )
-    open_: dict[str, list[tuple[int, dict]]] = {}
-    out: list[Message] = []
-
-    def send(brand: str) -> None:
-        chunk = open_.pop(brand)
-        value = msgspec.json.encode([m for _, m in chunk])
-        out.append(Message("mentions", 0, len(out), chunk[-1][0], brand.encode(), value))
-
-    for at, m in arrivals:
-        for brand in [b for b, chunk in open_.items() if at - chunk[0][0] >= 10_000]:
-            send(brand)
-        open_.setdefault(m["brand"], []).append((at, m))
-    for brand in list(open_):
-        send(brand)
+def arriving(
+    per_brand: dict[str, list[dict]],
+    *,
+    lag_ms: dict[str, int] | None = None,
+    poll_ms: dict[str, int] | None = None,
+    clock_ahead_ms: dict[str, int] | None = None,
+) -> list[Arrival]:
+    """Messages as a live topic gets them. A brand's mentions arrive ``lag_ms``
+    after their date (1 s by default), in one message per 10 s (a producer's
+    linger), or per ``poll_ms`` for a collector that polls; the record
+    timestamp is the arrival by the producer's clock (``clock_ahead_ms`` ahead)."""
+    lag_ms, poll_ms, clock_ahead_ms = lag_ms or {}, poll_ms or {}, clock_ahead_ms or {}
+    arrivals = []
+    for brand, ms in per_brand.items():
+        poll = poll_ms.get(brand, 10_000)
+        for m in ms:
+            at = m["ts"] + lag_ms.get(brand, 1_000)
+            arrivals.append(((at // poll + 1) * poll, m))
+    arrivals.sort(key=lambda am: am[0])
+    out: list[Arrival] = []
+    i = 0
+    while i < len(arrivals):
+        at, first = arrivals[i]
+        j = i
+        brand = first["brand"]
+        while j < len(arrivals) and arrivals[j][0] == at and arrivals[j][1]["brand"] == brand:
+            j += 1
+        value = msgspec.json.encode([m for _, m in arrivals[i:j]])
+        record_ms = at + clock_ahead_ms.get(brand, 0)
+        out.append((at, Message("mentions", 0, len(out), record_ms, brand.encode(), value)))
+        i = j
     return out
 
 
-def run_quiet(
-    records: dict, messages: list[Message], *, quiet_after_ms: int, tracked: tuple[str, ...] = ()
-) -> tuple[list[dict], Processor, list]:
-    """Alerts and incident events of processing in takes of 20; the processor; the outputs."""
-    processor = make_processor(records, quiet_after_ms=quiet_after_ms)
-    for brand in tracked:  # as the agent does for the records it recovers
-        processor.track(brand, 0)
-    sent, outs = [], []
-    for i in range(0, len(messages), 20):
-        out = processor.process(messages[i : i + 20])
-        outs.append(out)
-        sent += [{**json.loads(m.value), "emitted_at": None} for _, m in out.pending]
-        for brand in {b for b, _ in out.pending}:
-            records[brand].outbox.clear()
-    return sent, processor, outs
+class Worker:
+    """A processor on a simulated clock, with what it would have written to the
+    changelog (each dirty record after each batch)."""
+
+    def __init__(
+        self, records: dict | None = None, *, quiet_after_ms: int = QUIET_MS, slowdown: float = 1.0
+    ) -> None:
+        self.now = 0
+        self.slowdown = slowdown  # 2: the worker takes two seconds per second of input
+        self.records = {} if records is None else records
+        self.processor = make_processor(
+            self.records, quiet_after_ms=quiet_after_ms, clock_ms=lambda: self.now
+        )
+        for brand in self.records:  # as the agent does for the records it recovers
+            self.processor.track(brand, 0)
+        self.changelog: dict[str, bytes] = {}
+        self.sent: list[tuple[int, dict]] = []  # (batch, alert or incident event)
+        self.late = 0
+        self.batches = 0
+
+    def run(self, arrivals: list[Arrival], *, take: int = 20) -> Worker:
+        for i in range(0, len(arrivals), take):
+            chunk = arrivals[i : i + take]
+            self.now = T0 + round((chunk[-1][0] - T0) * self.slowdown)
+            out = self.processor.process([m for _, m in chunk])
+            self.late += out.late
+            for brand, message in out.pending:
+                sent = {**json.loads(message.value), "emitted_at": None}
+                self.sent.append((self.batches, sent))
+                assert brand in out.dirty
+            for brand in {b for b, _ in out.pending}:
+                self.records[brand].outbox.clear()
+            for brand in out.dirty:
+                self.changelog[brand] = pickle.dumps(self.records[brand])
+            self.batches += 1
+        return self
+
+    def of(self, brand: str) -> list[dict]:
+        return [m for _, m in self.sent if m["brand"] == brand]
+
+    def levels(self, brand: str) -> list[int]:
+        return [m["level"] for m in self.of(brand) if "alert_id" in m]
 
 
-def crisis_then_silence() -> dict[str, list[dict]]:
-    """acme: a calm day and a half, a crisis, then no mention at all; globex, on the
-    same partition, goes on for four more hours."""
-    acme = baseline_then_burst("acme", days=1.5, seed=4)
-    minutes = int(1.5 * 1440) + 20 + 5 + 240
-    return {"acme": acme, "globex": stream("globex", minutes=minutes, rate_per_min=3, seed=9)}
+def crisis(*, after_minutes: int = 0) -> list[dict]:
+    """acme: a calm day and a half, an angry burst, and ``after_minutes`` of calm
+    traffic after it (then nothing)."""
+    mentions = baseline_then_burst("acme", days=1.5, seed=4)
+    if after_minutes:
+        start = max(m["ts"] for m in mentions) // 60_000 * 60_000 + 60_000
+        mentions += stream("acme", start_ms=start, minutes=after_minutes, rate_per_min=6,
+                           seed=7, id_prefix="after-")  # fmt: skip
+    return mentions
+
+
+def neighbour(minutes: int = int(1.5 * 1440) + 20 + 5 + 240) -> list[dict]:
+    """globex, on acme's partition: busy from the same start, four hours past acme's burst."""
+    return stream("globex", minutes=minutes, rate_per_min=3, seed=9)
 
 
 def test_a_brand_whose_mentions_stop_falls_back_to_calm() -> None:
-    """Its partition's time closes its bins: the level falls, the incident resolves,
-    and the gauge follows, without waiting for the brand's next mention."""
-    messages = arriving(crisis_then_silence(), lag_ms={})
-    never, _, outs_never = run_quiet({}, messages, quiet_after_ms=0)
-    quiet, processor, outs = run_quiet({}, messages, quiet_after_ms=QUIET_MS)
-    levels = [a["level"] for a in quiet if a["brand"] == "acme" and "alert_id" in a]
-    stuck = [a["level"] for a in never if a["brand"] == "acme" and "alert_id" in a]
+    """Its silence closes its bins: the level falls, the incident resolves, the
+    gauge follows, without waiting for the brand's next mention."""
+    arrivals = arriving({"acme": crisis(), "globex": neighbour()})
+    never = Worker(quiet_after_ms=0).run(arrivals)
+    quiet = Worker().run(arrivals)
+    stuck = never.levels("acme")
     assert max(stuck) >= 2 and stuck[-1] >= 2  # without: the crisis stays
+    levels = quiet.levels("acme")
     assert levels[: len(stuck)] == stuck and levels[-1] == 0  # with: the same, then calm
-    types = [e.get("type") for e in quiet if e["brand"] == "acme" and "event_id" in e]
-    assert "resolved" in types and "resolved" not in [
-        e.get("type") for e in never if e["brand"] == "acme" and "event_id" in e
-    ]
-    registry = processor.metrics.registry
+    types = [m.get("type") for m in quiet.of("acme")]
+    assert "resolved" in types and "resolved" not in [m.get("type") for m in never.of("acme")]
+    registry = quiet.processor.metrics.registry
     assert registry.get_sample_value("tocsin_brand_level", {"brand": "acme"}) == 0
-    assert sum(o.late for o in outs) == sum(o.late for o in outs_never) == 0
-    # The newest mention time stays the brand's own (the event-time lag gauge).
-    assert processor.watermarks["acme"] == max(m["ts"] for m in crisis_then_silence()["acme"])
+    assert quiet.late == never.late == 0
+    # The lag gauge keeps reading the brand's newest mention.
+    newest = max(m["ts"] for m in crisis())
+    assert quiet.processor.watermarks["acme"] == newest
+    # Until it is calm, acme moves as if its mentions had kept coming with their
+    # delay, less quiet_after_ms (as of the last advance: within a bin and a batch).
+    last = max(i for i, (_, m) in enumerate(arrivals) if m.key == b"acme")
+    heard = arrivals[last][0]
+    worker = Worker().run(arrivals[: last + 1], take=last + 1)
+    acme, checked = worker.records["acme"], 0
+    for i in range(last + 1, len(arrivals), 20):
+        busy = acme.state.level > 0 or acme.state.incidents.current is not None
+        worker.run(arrivals[i : i + 20])
+        silence = arrivals[min(i + 20, len(arrivals)) - 1][0] - heard
+        if busy and silence >= QUIET_MS + 60_000:
+            behind = newest + silence - QUIET_MS - acme.state.bins.watermark_ms
+            assert 0 <= behind <= 2 * 60_000
+            checked += 1
+    assert checked >= 5
 
 
-def test_a_brand_that_still_arrives_late_is_not_advanced() -> None:
-    """A collector 40 minutes behind the others still delivers: its mentions are
-    not quiet, so none of them is counted late."""
-    per_brand = crisis_then_silence()
-    per_brand["initech"] = stream("initech", minutes=2000, rate_per_min=0.2, seed=11)
-    messages = arriving(per_brand, lag_ms={"initech": 40 * 60_000})
-    _, _, outs = run_quiet({}, messages, quiet_after_ms=QUIET_MS)
-    assert sum(o.late for o in outs) == 0
-    records: dict = {}
-    run_quiet(records, messages, quiet_after_ms=QUIET_MS)
-    assert records["initech"].state.bins.accepted_total == len(per_brand["initech"])
+def test_a_collector_that_polls_late_mentions_is_not_advanced() -> None:
+    """acme's collector delivers every 10 minutes mentions dated 40 minutes back,
+    through its crisis and after: never silent for 15 minutes, never advanced, no
+    mention counted late."""
+    per_brand = {"acme": crisis(after_minutes=180), "globex": neighbour()}
+    arrivals = arriving(per_brand, lag_ms={"acme": 40 * 60_000}, poll_ms={"acme": 10 * 60_000})
+    worker = Worker().run(arrivals, take=5)
+    assert max(worker.levels("acme")) >= 2 and worker.late == 0
+    assert worker.records["acme"].state.bins.accepted_total == len(per_brand["acme"])
 
 
-def test_an_advance_with_nothing_to_send_is_redone_after_a_restart() -> None:
-    """A quiet brand's advance is written only with an alert or incident event;
-    a worker restarting from the record written before it sends the same alerts."""
-    messages = arriving(crisis_then_silence(), lag_ms={})
-    full = run_quiet({}, messages, quiet_after_ms=QUIET_MS)[0]
-    # Restart from the records as they stood when acme's last mention was applied.
-    last = max(i for i, m in enumerate(messages) if m.key == b"acme")
+def test_a_worker_falling_behind_does_not_silence_a_brand() -> None:
+    """The worker takes two seconds per second of input (its lag grows): acme's
+    collector, every 10 minutes, looks 20 minutes apart on the worker's clock but
+    not in record time, so acme is not advanced."""
+    per_brand = {"acme": crisis(after_minutes=180), "globex": neighbour()}
+    arrivals = arriving(per_brand, poll_ms={"acme": 10 * 60_000})
+    worker = Worker(slowdown=2.0).run(arrivals, take=5)
+    assert max(worker.levels("acme")) >= 2 and worker.late == 0
+
+
+def test_a_producer_clock_ahead_does_not_silence_the_other_brands() -> None:
+    """globex's producer stamps its records 20 minutes ahead (a topic with
+    CreateTime): acme, in crisis and still talking, is not advanced."""
+    per_brand = {"acme": crisis(after_minutes=180), "globex": neighbour()}
+    arrivals = arriving(per_brand, clock_ahead_ms={"globex": 20 * 60_000})
+    worker = Worker().run(arrivals, take=5)
+    assert max(worker.levels("acme")) >= 2 and worker.late == 0
+
+
+def test_a_restart_in_the_silence_resumes_it() -> None:
+    """A worker restarted an hour into acme's silence, from what was written to the
+    changelog, sends the same alerts in the same batches: the silence is kept in
+    the record, not started again."""
+    arrivals = arriving({"acme": crisis(), "globex": neighbour()})
+    full = Worker().run(arrivals)
+    last = max(i for i, (_, m) in enumerate(arrivals) if m.key == b"acme")
     cut = (last // 20 + 1) * 20
-    records: dict = {}
-    before, _, _ = run_quiet(records, messages[:cut], quiet_after_ms=QUIET_MS)
-    saved = pickle.loads(pickle.dumps(records))
-    after = run_quiet(saved, messages[cut:], quiet_after_ms=QUIET_MS, tracked=("acme",))[0]
-    assert [a for a in before + after if a["brand"] == "acme"] == [
-        a for a in full if a["brand"] == "acme"
-    ]
-    # After acme's last mention: the batches that moved its watermark without sending
-    # anything for it did not mark it to write; those that sent something did.
-    records = {}
-    processor = run_quiet(records, messages[:cut], quiet_after_ms=QUIET_MS)[1]
-    silent, loud = 0, 0
-    for i in range(cut, len(messages), 20):
-        before_ms = records["acme"].state.bins.watermark_ms
-        out = processor.process(messages[i : i + 20])
-        records["acme"].outbox.clear()
-        if any(b == "acme" for b, _ in out.pending):
+    hour = next(i for i, (at, _) in enumerate(arrivals) if at > arrivals[last][0] + 3_600_000)
+    cut_late = (hour // 20 + 1) * 20
+    first = Worker().run(arrivals[:cut_late])
+    restored = {b: pickle.loads(data) for b, data in first.changelog.items()}
+    assert restored["acme"].state.bins.watermark_ms < first.records["acme"].state.bins.watermark_ms
+    second = Worker(restored).run(arrivals[cut_late:])
+    second.sent = [(b + first.batches, m) for b, m in second.sent]
+    assert first.sent + second.sent == full.sent
+    assert cut < cut_late and full.levels("acme")[-1] == 0
+
+
+def test_an_advance_with_nothing_to_send_is_not_written() -> None:
+    """Advances that send nothing leave the record unwritten; those that send are
+    written (with every advance before them)."""
+    arrivals = arriving({"acme": crisis(), "globex": neighbour()})
+    last = max(i for i, (_, m) in enumerate(arrivals) if m.key == b"acme")
+    cut = (last // 20 + 1) * 20
+    worker = Worker().run(arrivals[:cut])
+    acme = worker.records["acme"]
+    silent = loud = 0
+    for i in range(cut, len(arrivals), 20):
+        before_ms = acme.state.bins.watermark_ms
+        written = len(worker.changelog), worker.changelog.get("acme")
+        sent = len(worker.sent)
+        worker.run(arrivals[i : i + 20])
+        if any(m["brand"] == "acme" for _, m in worker.sent[sent:]):
             loud += 1
-            assert "acme" in out.dirty
-        elif records["acme"].state.bins.watermark_ms > before_ms:
+            assert worker.changelog["acme"] is not written[1]
+        elif acme.state.bins.watermark_ms > before_ms:
             silent += 1
-            assert "acme" not in out.dirty
+            assert worker.changelog.get("acme") is written[1]
     assert silent >= 10 and loud >= 2
+
+
+def test_a_record_written_before_heard_existed_loads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Records in the changelog from before ``heard``: loaded with it unset."""
+    record = BrandRecord(BrandState(brand="acme", settings=DetectionSettings()), heard=(1, 2, 3))
+    with monkeypatch.context() as m:  # what the previous version wrote: no heard
+        m.setattr(BrandRecord, "__getstate__", lambda r: (None, {
+            "state": r.state, "offsets": r.offsets, "outbox": r.outbox}))  # fmt: skip
+        saved = dumps_state(record)
+    restored = loads_state(saved)
+    assert isinstance(restored, BrandRecord) and restored.heard is None
+    assert restored.state.brand == "acme" and restored.offsets == {} and restored.outbox == []
+    assert loads_state(dumps_state(record)).heard == (1, 2, 3)
