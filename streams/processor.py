@@ -24,25 +24,32 @@ Exactly-once effects on top of at-least-once delivery
 Quiet brands
     A brand's bins close when its own mentions move its watermark past them. A
     brand whose mentions stop would keep its last level (and a crisis would stay
-    paged) until its next mention. So after each batch, a brand above calm or
-    with an open incident, from which no mention *arrived* for
-    ``quiet_after_ms``, has its watermark moved forward as if its mentions had
-    kept arriving with the same delay, less ``quiet_after_ms``: to its newest
-    mention time plus the silence minus ``quiet_after_ms``. Its bins close as
-    empty, so its level falls and its incident resolves. The silence is the
-    smaller of two clocks since the brand was last heard of: the worker's own
-    (a producer whose clock runs ahead cannot shorten it) and its partition's
-    record time (a worker catching up on a backlog cannot lengthen it); both
-    are kept in the brand's record (:attr:`BrandRecord.heard`), so restarts
-    and rebalances do not reset it. A collector that delivers at least every
-    ``quiet_after_ms``, however late its mentions are dated, is never advanced;
-    one whose delay grows by more than ``quiet_after_ms + grace_ms`` over a
-    silence has the mentions that come back counted late (raise
-    ``quiet_after_ms`` for collectors that poll less often). Calm brands are
-    left alone: their silence closes with their next mention, as before. An
-    advance that raises no alert or incident event is not written to the
-    changelog by itself: after a restart, the next batches redo it, closing the
-    same empty bins.
+    paged) until its next mention. So after each batch, a brand that is above
+    calm, has an open incident or holds bins not yet closed, and from which no
+    mention was *accepted* for ``quiet_after_ms``, has its watermark moved
+    forward as if its mentions had kept arriving with the same delay, less
+    ``quiet_after_ms``: to its newest mention time plus the silence minus
+    ``quiet_after_ms``. Its bins close as empty, so its level falls and its
+    incident resolves. The silence is the smaller of two clocks since the brand
+    was last heard of: the worker's own (a producer whose clock runs ahead
+    cannot shorten it) and its partition's record time, capped by the worker's
+    clock (a worker catching up on a backlog cannot lengthen it); both are kept
+    in the brand's record (:attr:`BrandRecord.heard`), so clean restarts and
+    rebalances do not reset it (after a crash, the mentions delivered again
+    start it again: the fall comes later by up to the downtime). A collector
+    that delivers at least every ``quiet_after_ms``, however late its mentions
+    are dated, is never advanced; one whose delay grows by more than
+    ``quiet_after_ms + grace_ms`` over a silence has the mentions that come
+    back counted late (raise ``quiet_after_ms`` for collectors that poll less
+    often). On a topic with producers' record times (``CreateTime``; the
+    embedded broker's only kind), a producer whose clock runs ahead, while the
+    worker falls behind, can make both clocks overstate a silence; ``tocsin
+    topics`` creates ``mentions`` with ``LogAppendTime``. Calm brands with
+    nothing open are left alone: their silence closes with their next mention,
+    as before. An advance that raises no alert or incident event is not written
+    to the changelog by itself: after a restart or a rebalance the next batches
+    redo it, closing the same empty bins (their minute records may then come
+    twice, as after a crash).
 """
 
 from __future__ import annotations
@@ -331,9 +338,11 @@ class Processor:
         for brand, record, partition, record_ms, newest_ms, update in zip(
             brands, records, partitions, heard, newest, updates, strict=True
         ):
-            if record.heard is not None and record.heard[2] > newest_ms:
-                newest_ms = record.heard[2]
-            record.heard = (now, record_ms, newest_ms)
+            record_ms = min(record_ms, now)  # a record dated ahead of the worker's clock
+            if update.accepted:  # mentions that were all late say nothing new
+                if record.heard is not None and record.heard[2] > newest_ms:
+                    newest_ms = record.heard[2]
+                record.heard = (now, record_ms, newest_ms)
             self._brands_of.setdefault(partition, {})[brand] = None
             if record_ms > self._record_ms.get(partition, record_ms - 1):
                 self._record_ms[partition] = record_ms
@@ -362,13 +371,18 @@ class Processor:
                     del brands[brand]
                     continue
                 state = record.state
-                if state.level == 0 and state.incidents.current is None:
-                    continue  # nothing to lower or resolve
+                if (
+                    state.level == 0
+                    and state.incidents.current is None
+                    and not state.bins.open_bins
+                ):
+                    continue  # nothing to raise, lower or resolve
                 watermark = state.bins.watermark_ms
                 heard = record.heard
                 if heard is None:  # a record written before heard existed: from now on
                     if watermark is not None:
                         record.heard = (now, record_ms, watermark)
+                        out.dirty[brand] = partition  # so that a restart does not lose it
                     continue
                 silence = min(now - heard[0], record_ms - heard[1])
                 target = heard[2] + silence - quiet_ms

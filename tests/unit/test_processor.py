@@ -252,11 +252,13 @@ def arriving(
     lag_ms: dict[str, int] | None = None,
     poll_ms: dict[str, int] | None = None,
     clock_ahead_ms: dict[str, int] | None = None,
+    extra: list[tuple[int, dict]] = (),  # type: ignore[assignment]
 ) -> list[Arrival]:
     """Messages as a live topic gets them. A brand's mentions arrive ``lag_ms``
     after their date (1 s by default), in one message per 10 s (a producer's
     linger), or per ``poll_ms`` for a collector that polls; the record
-    timestamp is the arrival by the producer's clock (``clock_ahead_ms`` ahead)."""
+    timestamp is the arrival by the producer's clock (``clock_ahead_ms`` ahead);
+    ``extra`` mentions arrive when given."""
     lag_ms, poll_ms, clock_ahead_ms = lag_ms or {}, poll_ms or {}, clock_ahead_ms or {}
     arrivals = []
     for brand, ms in per_brand.items():
@@ -264,6 +266,7 @@ def arriving(
         for m in ms:
             at = m["ts"] + lag_ms.get(brand, 1_000)
             arrivals.append(((at // poll + 1) * poll, m))
+    arrivals += extra
     arrivals.sort(key=lambda am: am[0])
     out: list[Arrival] = []
     i = 0
@@ -373,6 +376,54 @@ def test_a_brand_whose_mentions_stop_falls_back_to_calm() -> None:
             assert 0 <= behind <= 2 * 60_000
             checked += 1
     assert checked >= 5
+
+
+def test_a_short_burst_then_silence_still_raises_the_level() -> None:
+    """A calm brand whose burst stops within the grace period: its open bins close
+    with its silence, and the burst is alerted on (it would wait for the next mention)."""
+    calm = stream("acme", minutes=int(1.5 * 1440), rate_per_min=6, seed=4)
+    start = T0 + int(1.5 * 1440) * 60_000
+    burst = stream("acme", start_ms=start, minutes=2, rate_per_min=60, negative=0.8,
+                   aggressive=0.4, seed=5, id_prefix="burst-")  # fmt: skip
+    arrivals = arriving({"acme": calm + burst, "globex": neighbour()})
+    assert Worker(quiet_after_ms=0).run(arrivals).levels("acme") == []
+    assert max(Worker().run(arrivals).levels("acme")) >= 2
+
+
+def test_late_mentions_do_not_keep_a_silent_brand_at_its_level() -> None:
+    """After its crisis, acme gets only re-sent old mentions (late): no new mention
+    was accepted, so it still falls to calm."""
+    old = crisis()[:1]
+    end = max(m["ts"] for m in crisis())
+    resent = [
+        (end + k * 5 * 60_000, {**old[0], "id": f"resent-{k}"}) for k in range(1, 48)
+    ]  # fmt: skip
+    worker = Worker().run(arriving({"acme": crisis(), "globex": neighbour()}, extra=resent))
+    assert worker.late == len(resent) and worker.levels("acme")[-1] == 0
+
+
+def test_a_record_dated_far_ahead_does_not_stop_the_advances() -> None:
+    """One message stamped a day ahead (a producer's clock, CreateTime) counts as
+    the worker's now: acme still falls to calm."""
+    arrivals = arriving({"acme": crisis(), "globex": neighbour()})
+    at, m = arrivals[len(arrivals) // 2 + 3000]
+    arrivals[len(arrivals) // 2 + 3000] = (
+        at, Message(m.topic, m.partition, m.offset, m.timestamp_ms + 86_400_000, m.key, m.value)
+    )  # fmt: skip
+    assert Worker().run(arrivals).levels("acme")[-1] == 0
+
+
+def test_a_record_from_before_heard_is_advanced_and_written() -> None:
+    """A record recovered without ``heard`` starts its silence at the next pass and
+    is written then, so that a worker restarting often still lets it fall."""
+    arrivals = arriving({"acme": crisis(), "globex": neighbour()})
+    last = max(i for i, (_, m) in enumerate(arrivals) if m.key == b"acme")
+    cut = (last // 20 + 1) * 20
+    first = Worker().run(arrivals[:cut])
+    first.records["acme"].heard = None  # as loaded from a record of the previous version
+    second = Worker(first.records).run(arrivals[cut : cut + 20])
+    assert pickle.loads(second.changelog["acme"]).heard is not None
+    assert second.run(arrivals[cut + 20 :]).levels("acme")[-1] == 0
 
 
 def test_a_collector_that_polls_late_mentions_is_not_advanced() -> None:
