@@ -76,7 +76,12 @@ def frame(
 def run_offline(
     mentions: Iterable[dict[str, Any]], *, settings: Settings | None = None
 ) -> OfflineRun:
-    """Process a stream of mentions as a worker would; return the level changes."""
+    """Process a stream of mentions as a worker would; return the level changes.
+
+    The worker's clock follows the stream: each chunk is processed at its record
+    time (its newest event time), which alerts carry as ``emitted_at`` and quiet
+    brands are measured by (:mod:`streams.processor`).
+    """
     settings = settings if settings is not None else Settings()
     records: dict[str, BrandRecord] = {}
     metrics = Metrics(CollectorRegistry())
@@ -90,14 +95,16 @@ def run_offline(
         detection=settings.detection(),
         source="tocsin://offline",
         quiet_after_ms=settings.quiet_after_ms,
-        clock_ms=lambda: 0,
+        clock_ms=lambda: now_ms,
     )
     decode = msgspec.json.Decoder()
     alerts: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
     minutes: list[dict[str, Any]] = []
     n = late = invalid = 0
+    now_ms = 0  # the worker's clock: the stream's, as each chunk is produced
     for messages in frame(mentions):
+        now_ms = messages[0].timestamp_ms
         out = processor.process(messages)
         n += out.mentions
         late += out.late
