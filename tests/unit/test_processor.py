@@ -13,6 +13,7 @@ from prometheus_client import CollectorRegistry
 from detectors.lexicon import LexiconToneScorer
 from detectors.state import BrandState, DetectionSettings
 from streams.codec import MentionDecoder
+from streams.drills.offline import run_offline
 from streams.incidents import MINUTES_PER_MESSAGE
 from streams.metrics import Metrics
 from streams.processor import BrandRecord, Message, Processor
@@ -509,3 +510,11 @@ def test_a_record_written_before_heard_existed_loads(monkeypatch: pytest.MonkeyP
     assert isinstance(restored, BrandRecord) and restored.heard is None
     assert restored.state.brand == "acme" and restored.offsets == {} and restored.outbox == []
     assert loads_state(dumps_state(record)).heard == (1, 2, 3)
+
+
+def test_an_offline_run_lets_a_silent_brand_fall_too() -> None:
+    """Replays and drills run the worker on the stream's clock: a crisis whose
+    mentions stop falls to calm there as it does live."""
+    mixed = sorted(crisis() + neighbour(), key=lambda m: m["ts"])
+    levels = [a["level"] for a in run_offline(mixed).alerts if a["brand"] == "acme"]
+    assert max(levels) >= 2 and levels[-1] == 0
