@@ -57,7 +57,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import msgspec
 import numpy as np
@@ -130,12 +130,33 @@ class BrandRecord:
     #: record time of their messages, and the brand's newest mention time (ms).
     heard: tuple[int, int, int] | None = None
 
+    def __getstate__(self) -> tuple[None, dict[str, Any]]:
+        """The record as the changelog keeps it: the fields of the first version
+        only, ``heard`` riding in ``offsets`` under keys no Kafka topic can have
+        (the empty topic name), so that a worker of an earlier version, during a
+        rolling upgrade or after a rollback, still loads it (and ignores them)."""
+        offsets = dict(self.offsets)
+        if self.heard is not None:
+            for i, value in enumerate(self.heard):
+                offsets[(_HEARD_TOPIC, i)] = value
+        return None, {"state": self.state, "offsets": offsets, "outbox": self.outbox}
+
     def __setstate__(self, state: tuple[None, dict[str, Any]]) -> None:
-        """Restore from the changelog; a field added since the record was written
-        takes its default."""
-        self.heard = None
-        for name, value in state[1].items():
-            setattr(self, name, value)
+        """Restore from the changelog (any earlier version's record too)."""
+        fields = state[1]
+        offsets = fields["offsets"]
+        heard = fields.get("heard")
+        if (_HEARD_TOPIC, 0) in offsets:
+            heard = tuple(offsets.pop((_HEARD_TOPIC, i)) for i in range(3))
+        self.state = fields["state"]
+        self.offsets = offsets
+        self.outbox = fields["outbox"]
+        self.heard = heard
+
+
+#: Topic name of the ``offsets`` entries that carry ``BrandRecord.heard`` in the
+#: changelog (Kafka forbids an empty topic name: no real offset collides).
+_HEARD_TOPIC: Final = ""
 
 
 @dataclass(frozen=True, slots=True)

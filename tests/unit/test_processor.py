@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import pickle
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import msgspec
 import pytest
 from prometheus_client import CollectorRegistry
 
+import streams.processor as processor_module
 from detectors.lexicon import LexiconToneScorer
 from detectors.state import BrandState, DetectionSettings
 from streams.codec import MentionDecoder
@@ -509,7 +511,32 @@ def test_a_record_written_before_heard_existed_loads(monkeypatch: pytest.MonkeyP
     restored = loads_state(saved)
     assert isinstance(restored, BrandRecord) and restored.heard is None
     assert restored.state.brand == "acme" and restored.offsets == {} and restored.outbox == []
-    assert loads_state(dumps_state(record)).heard == (1, 2, 3)
+    record.offsets[("mentions", 3)] = 41
+    again = loads_state(dumps_state(record))
+    assert again.heard == (1, 2, 3) and again.offsets == {("mentions", 3): 41}
+
+
+@dataclass(slots=True)
+class BrandRecordBeforeHeard:
+    """``BrandRecord`` as the version before ``heard`` defined it."""
+
+    state: BrandState
+    offsets: dict = field(default_factory=dict)
+    outbox: list = field(default_factory=list)
+
+
+def test_the_version_before_heard_loads_a_record_with_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rolling upgrades and rollbacks: a worker of the previous version loads the
+    records this one writes, and its offsets still answer for the real topics."""
+    record = BrandRecord(BrandState(brand="acme", settings=DetectionSettings()), heard=(1, 2, 3))
+    record.offsets[("mentions", 3)] = 41
+    saved = dumps_state(record)
+    with monkeypatch.context() as m:
+        m.setattr(processor_module, "BrandRecord", BrandRecordBeforeHeard)
+        old = loads_state(saved)
+    assert isinstance(old, BrandRecordBeforeHeard) and old.state.brand == "acme"
+    assert old.offsets.get(("mentions", 3), -1) == 41
+    assert [p for (t, p) in old.offsets if t == "mentions"] == [3]
 
 
 def test_an_offline_run_lets_a_silent_brand_fall_too() -> None:
