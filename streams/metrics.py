@@ -155,6 +155,12 @@ class Metrics:
             "Mentions whose text was cut to max_text_chars.",
             registry=registry,
         )
+        self.quiet_bins = Counter(
+            "tocsin_quiet_bins_closed",
+            "Bins closed empty because their brand went quiet (no mention accepted for "
+            "quiet_after_ms while it was above calm or had an incident open).",
+            registry=registry,
+        )
         self.duplicates = Counter(
             "tocsin_mentions_duplicate",
             "Mentions skipped because the brand's state already held them (redelivery).",

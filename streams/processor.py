@@ -410,6 +410,7 @@ class Processor:
                 if silence < quiet_ms or watermark is None or watermark >= target:
                     continue
                 update = state.advance(watermark_ms=target)
+                self.metrics.quiet_bins.inc(update.closed_bins)
                 # Written only when it has something to send; otherwise the next
                 # batches after a restart redo it from the written record.
                 durable = bool(update.changes or update.events)

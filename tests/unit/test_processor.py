@@ -360,6 +360,9 @@ def test_a_brand_whose_mentions_stop_falls_back_to_calm() -> None:
     assert "resolved" in types and "resolved" not in [m.get("type") for m in never.of("acme")]
     registry = quiet.processor.metrics.registry
     assert registry.get_sample_value("tocsin_brand_level", {"brand": "acme"}) == 0
+    closed = registry.get_sample_value("tocsin_quiet_bins_closed_total")
+    assert closed is not None and closed > 60  # more than the hour it took to resolve
+    assert never.processor.metrics.registry.get_sample_value("tocsin_quiet_bins_closed_total") == 0
     assert quiet.late == never.late == 0
     # The lag gauge keeps reading the brand's newest mention.
     newest = max(m["ts"] for m in crisis())
