@@ -416,6 +416,18 @@ def pipeline() -> dash.Dashboard:
         )
         .with_panel(
             _series(
+                "Bins closed by silence per hour",
+                "Bins of brands above calm (or with an incident open) closed empty because "
+                "no mention of theirs arrived for quiet_after_ms: a level that fell with "
+                "these fell for lack of mentions.",
+                _query(
+                    f"sum(increase(tocsin_quiet_bins_closed_total{{{JOB}}}[1h]))",
+                    "bins closed by silence",
+                ),
+            )
+        )
+        .with_panel(
+            _series(
                 "Alerts published per hour",
                 "Level changes published on the alerts topic, by the level they announce "
                 "(0 calm, 1 watch, 2 alert, 3 crisis).",
