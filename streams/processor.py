@@ -217,9 +217,9 @@ class Processor:
         Brands this worker keeps state (and metric series) for at most: the
         messages of any further brand go to the dead-letter topic (``brand_limit``).
     quiet_after_ms
-        A brand from which no mention arrived for this long (in its partition's
-        record time) has its bins closed as if its mentions had kept arriving,
-        less this long (see the module's docstring); 0 never does.
+        A brand above calm (or with an incident or bins open) from which no
+        mention was accepted for this long has its bins closed as if its mentions
+        had kept arriving, less this long (see the module's docstring); 0 never does.
     clock_ms
         Wall clock, for ``emitted_at`` and latency (replaceable in tests).
     """
@@ -328,7 +328,7 @@ class Processor:
         fresh: list[Mention] = []
         bounds: list[tuple[int, int]] = []
         partitions: list[int] = []
-        heard: list[int] = []  # newest record time of each brand's messages
+        record_times: list[int] = []  # newest record time of each brand's messages
         for brand, items in groups.items():
             record = self._record(brand)
             offsets = record.offsets
@@ -349,7 +349,7 @@ class Processor:
                 records.append(record)
                 bounds.append((start, len(fresh)))
                 partitions.append(partition)
-                heard.append(record_ms)
+                record_times.append(record_ms)
         if not fresh:
             return
         batch: MentionBatch = to_batch(fresh, self.scorer)
@@ -357,21 +357,21 @@ class Processor:
         newest = np.maximum.reduceat(batch.ts_ms, [lo for lo, _ in bounds]).tolist()
         now = self.clock_ms()
         for brand, record, partition, record_ms, newest_ms, update in zip(
-            brands, records, partitions, heard, newest, updates, strict=True
+            brands, records, partitions, record_times, newest, updates, strict=True
         ):
             record_ms = min(record_ms, now)  # a record dated ahead of the worker's clock
             if update.accepted:  # mentions that were all late say nothing new
                 if record.heard is not None and record.heard[2] > newest_ms:
                     newest_ms = record.heard[2]
                 record.heard = (now, record_ms, newest_ms)
-            self._brands_of.setdefault(partition, {})[brand] = None
+            self.track(brand, partition)
             if record_ms > self._record_ms.get(partition, record_ms - 1):
                 self._record_ms[partition] = record_ms
             self._after_update(brand, record, partition, update, out)
 
     def track(self, brand: str, partition: int) -> None:
-        """Count ``brand`` (a record recovered on ``partition`` of the mentions
-        topic) among the brands that may go quiet."""
+        """Count ``brand`` (on ``partition`` of the mentions topic: heard of now, or
+        a record recovered there) among the brands that may go quiet."""
         self._brands_of.setdefault(partition, {})[brand] = None
 
     def _advance_quiet(self, out: Output) -> None:
