@@ -28,10 +28,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.closing import BinClosing
 from streams.drills import generate_arrivals, ground_truth, list_scenarios, load_scenario
 from streams.drills.debrief import WEEK_MS, Debrief, debrief, format_debrief
 from streams.drills.offline import run_offline
@@ -39,25 +38,21 @@ from streams.settings import load_settings
 
 
 class Closing:
-    """When each brand's bins close: its mentions' arrival times, and the newest
-    event time among the mentions arrived so far (the brand's watermark)."""
+    """The drill's arrivals as they pass into the run, and when each crisis event's
+    first alert could leave (see :mod:`benchmarks.closing`)."""
 
-    def __init__(self) -> None:
-        self._arrivals: dict[str, list[int]] = {}
-        self._ts: dict[str, list[int]] = {}
+    def __init__(self, *, grace_ms: int) -> None:
+        self._closing = BinClosing(grace_ms=grace_ms)
 
     def record(self, pairs: Iterator[tuple[int, dict[str, Any]]]) -> Iterator[dict[str, Any]]:
         """Pass the mentions on, noting arrival and event times."""
         for arrival, mention in pairs:
-            brand = mention["brand"]
-            self._arrivals.setdefault(brand, []).append(arrival)
-            self._ts.setdefault(brand, []).append(mention["ts"])
+            self._closing.note(mention["brand"], mention["ts"], arrival)
             yield mention
 
-    def sent_delays_min(self, d: Debrief, *, grace_ms: int) -> list[float]:
+    def sent_delays_min(self, d: Debrief) -> list[float]:
         """Per crisis event raised to alert: onset to the arrival of the mention
         that closed the alert's bin (0 for an event that began at alert already)."""
-        watermarks = {b: np.maximum.accumulate(ts) for b, ts in self._ts.items()}
         out = []
         for o in d.crisis_events:
             if o.delay_alert_min is None:
@@ -65,11 +60,10 @@ class Closing:
             if o.delay_alert_min == 0:  # at alert level when it began
                 out.append(0.0)
                 continue
-            brand = o.event.brand
             end_ms = o.event.onset_ms + round(o.delay_alert_min * 60_000)
-            i = int(np.searchsorted(watermarks[brand], end_ms + grace_ms, side="left"))
-            if i < len(watermarks[brand]):
-                out.append((self._arrivals[brand][i] - o.event.onset_ms) / 60_000)
+            at = self._closing.closed_at(o.event.brand, end_ms)
+            if at is not None:
+                out.append((at - o.event.onset_ms) / 60_000)
         return out
 
 
@@ -95,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         for name in names:
             scenario = load_scenario(name)
             truth = ground_truth(scenario)
-            closing = Closing()
+            closing = Closing(grace_ms=settings.grace_ms)
             run = run_offline(
                 closing.record(generate_arrivals(scenario, seed=seed)), settings=settings
             )
@@ -110,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
             title = f"\n== {name}, seed {seed}: {run.mentions:,} mentions, late {run.late}"
             print(format_debrief(d, title=title))
             all_outcomes += d.events
-            sent += closing.sent_delays_min(d, grace_ms=settings.grace_ms)
+            sent += closing.sent_delays_min(d)
             by_seed.setdefault(seed, []).extend(d.delays_min)
             false_alarms += len(d.false_alarms)
             watch_alarms += len(d.watch_alarms)

@@ -57,7 +57,6 @@ The last line printed is one JSON object with every figure.
 from __future__ import annotations
 
 import argparse
-import bisect
 import dataclasses
 import json
 import os
@@ -89,10 +88,15 @@ from confluent_kafka import TopicPartition as CKTopicPartition  # noqa: E402
 from kafka.admin import KafkaAdminClient, NewTopic  # noqa: E402
 from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
 
+from benchmarks.closing import BinClosing  # noqa: E402
 from streams.drills import generate, load_scenario  # noqa: E402
 from streams.producer import MentionProducer  # noqa: E402
 from streams.settings import Settings, load_settings  # noqa: E402
 from streams.tansu import EmbeddedBroker, free_port, true_end_offsets_sync  # noqa: E402
+
+#: Time noted for a history mention in the latency run: an alert whose bin a
+#: history mention closed is not timed (``alerts_closed_in_history``).
+_IN_HISTORY = float("-inf")
 
 PEERS = ROOT / "benchmarks" / "peers"
 MEASUREMENTS = (
@@ -999,18 +1003,12 @@ def run_latency(
             result["profile"] = profile_summary(workdir / f"tocsin_{tag}.pyspy.txt")
         worker.stop()
         reader.stop()
-    # closing mention of each alert
-    hist_max: dict[str, int] = {}
+    # closing mention of each alert: its production time (history: closed before live)
+    closing = BinClosing(grace_ms=grace)
     for b, ts in zip(history.brands, history.ts, strict=True):
-        if ts > hist_max.get(b, -1):
-            hist_max[b] = ts
-    running: dict[str, tuple[list[int], list[float]]] = {}
+        closing.note(b, ts, _IN_HISTORY)
     for j in range(produced):
-        b = brands[j]
-        wm, tp = running.setdefault(b, ([], []))
-        ts = live.ts[j]
-        wm.append(max(ts, wm[-1]) if wm else max(ts, hist_max.get(b, ts)))
-        tp.append(t_prod[j])
+        closing.note(brands[j], live.ts[j], t_prod[j])
     latencies: list[float] = []
     samples: list[dict[str, Any]] = []
     before_live = in_history = unmatched = 0
@@ -1018,23 +1016,21 @@ def run_latency(
         if a.received < t0:
             before_live += 1
             continue
-        threshold = a.event_time_ms + grace
-        if hist_max.get(a.brand, -1) >= threshold:
+        produced_at = closing.closed_at(a.brand, a.event_time_ms)
+        if produced_at == _IN_HISTORY:
             in_history += 1
             continue
-        wm, tp = running.get(a.brand, ([], []))
-        k = bisect.bisect_left(wm, threshold)
-        if k == len(wm):
+        if produced_at is None:
             unmatched += 1
             continue
-        latencies.append(a.received - tp[k])
+        latencies.append(a.received - produced_at)
         samples.append(
             {
                 "brand": a.brand,
                 "level": a.level,
                 "event_time_ms": a.event_time_ms,
                 "received_after_live_start_s": round(a.received - t0, 3),
-                "latency_s": round(a.received - tp[k], 4),
+                "latency_s": round(a.received - produced_at, 4),
             }
         )
     (workdir / f"{tag}-latency-samples.json").write_text(json.dumps(samples), encoding="utf-8")

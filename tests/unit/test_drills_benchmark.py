@@ -29,7 +29,7 @@ def test_an_alert_leaves_when_the_mention_that_closes_its_bin_arrives() -> None:
 
     scenario = load_scenario("demo-live")
     pairs = list(generate_arrivals(scenario, seed=1))
-    closing = module.Closing()
+    closing = module.Closing(grace_ms=Settings().grace_ms)
     assert list(closing.record(iter(pairs))) == [m for _, m in pairs]
 
     settings = Settings()
@@ -64,7 +64,7 @@ def test_an_alert_leaves_when_the_mention_that_closes_its_bin_arrives() -> None:
          - o.event.onset_ms) / 60_000
         for o in raised
     ]  # fmt: skip
-    got = closing.sent_delays_min(d, grace_ms=settings.grace_ms)
+    got = closing.sent_delays_min(d)
     assert expected and got == expected
     # never before the bin's end plus the grace period
     assert all(s >= o.delay_alert_min + 1.0 for s, o in zip(got, raised, strict=True))
