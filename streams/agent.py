@@ -20,6 +20,11 @@ the batch to :class:`streams.processor.Processor`, then
    Faust may commit their offsets. No offset is committed before the state it
    led to is durable.
 
+A partition read to its end brings no batch: a timer reports such partitions to
+the processor, so that their quiet brands still fall (:meth:`Processor.caught_up`),
+and performs what that raises as steps 1 and 2 do, writing the changed records at
+once.
+
 So a busy brand costs one changelog record per interval, not one per batch: a
 record is the brand's whole state (tens of kilobytes), and at live rates a
 batch brings a brand one or two mentions. After a crash, the mentions since the
@@ -55,7 +60,14 @@ import aiokafka
 import faust
 from aiokafka.structs import TopicPartition
 
-from streams.processor import BrandRecord, DeadLetter, Message, PendingMessage, Processor
+from streams.processor import (
+    BrandRecord,
+    DeadLetter,
+    Message,
+    Output,
+    PendingMessage,
+    Processor,
+)
 from streams.settings import Settings
 from streams.tansu import log_end_offsets
 
@@ -130,6 +142,9 @@ class DetectionAgent:
         self._held_since: dict[int, float] = {}
         # By partition: the last flush whose records the broker has not acknowledged yet.
         self._writing: dict[int, asyncio.Task[None]] = {}
+        # By partition of the mentions topic: the next offset to process (every
+        # message before it has been through the processor).
+        self._read_to: dict[int, int] = {}
 
     @property
     def records(self) -> MutableMapping[str, BrandRecord]:
@@ -148,6 +163,7 @@ class DetectionAgent:
     async def _consume(self, stream: faust.StreamT[Any]) -> None:
         settings = self.settings
         metrics = self.processor.metrics
+        topic = settings.mentions_topic
         batches = cast(Any, stream).take_events  # in faust-streaming, not in its StreamT stub
         async for events in batches(settings.take_max, within=settings.take_within_s):
             async with self._lock:
@@ -165,30 +181,10 @@ class DetectionAgent:
                     for e in events
                 ]
                 out = self.processor.process(messages)
-                # The records changed: written with their partition's next flush, even
-                # if a send below fails.
-                for brand, partition in out.dirty.items():
-                    self._unwritten.setdefault(partition, {})[brand] = None
-                # Minute records go out before the state that produced them is durable:
-                # after a crash one may come twice (same brand and minute), never be
-                # missing (the batch's events are released only once the broker has them).
-                sends = await self._send_all(self.minutes_topic, out.minutes)
-                if out.pending:
-                    brands = list(dict.fromkeys(brand for brand, _ in out.pending))
-                    for b in brands:
-                        self._unwritten[out.dirty[b]].pop(b, None)
-                    await asyncio.gather(*(self._put(b, out.dirty[b]) for b in brands))
-                    await self._deliver([m for _, m in out.pending])
-                    sent = {m.message_id for _, m in out.pending}
-                    for brand in brands:
-                        # The outbox without these is written with the partition's next
-                        # flush; until then a recovered record still lists them, and
-                        # recovery sends only those missing from the topics (on_recover).
-                        # Anything else in it (a delivery that failed) stays for recovery.
-                        outbox = self.records[brand].outbox
-                        outbox[:] = [m for m in outbox if m.message_id not in sent]
-                        self._unwritten[out.dirty[brand]][brand] = None
-                sends += [await self._send_deadletter(dl) for dl in out.deadletters]
+                for m in messages:
+                    if m.topic == topic and m.offset >= self._read_to.get(m.partition, 0):
+                        self._read_to[m.partition] = m.offset + 1
+                sends = await self._perform(out)
                 # Faust acks the events when this body returns; one more reference keeps
                 # them from counting as processed (their offsets from being committed)
                 # until the flush that makes their state durable releases it.
@@ -211,6 +207,37 @@ class DetectionAgent:
                 self.batches += 1
                 metrics.batch_duration.observe(time.perf_counter() - started)
 
+    async def _perform(self, out: Output) -> list[Awaitable[Any]]:
+        """Write and send what the processor asked for (steps 1 and 2 of the module's
+        docstring; the changed records are left for their partition's flush).
+
+        Returns the futures of the sends not awaited yet (minutes, dead letters)."""
+        # The records changed: written with their partition's next flush, even
+        # if a send below fails.
+        for brand, partition in out.dirty.items():
+            self._unwritten.setdefault(partition, {})[brand] = None
+        # Minute records go out before the state that produced them is durable:
+        # after a crash one may come twice (same brand and minute), never be
+        # missing (the batch's events are released only once the broker has them).
+        sends = await self._send_all(self.minutes_topic, out.minutes)
+        if out.pending:
+            brands = list(dict.fromkeys(brand for brand, _ in out.pending))
+            for b in brands:
+                self._unwritten[out.dirty[b]].pop(b, None)
+            await asyncio.gather(*(self._put(b, out.dirty[b]) for b in brands))
+            await self._deliver([m for _, m in out.pending])
+            sent = {m.message_id for _, m in out.pending}
+            for brand in brands:
+                # The outbox without these is written with the partition's next
+                # flush; until then a recovered record still lists them, and
+                # recovery sends only those missing from the topics (on_recover).
+                # Anything else in it (a delivery that failed) stays for recovery.
+                outbox = self.records[brand].outbox
+                outbox[:] = [m for m in outbox if m.message_id not in sent]
+                self._unwritten[out.dirty[brand]][brand] = None
+        sends += [await self._send_deadletter(dl) for dl in out.deadletters]
+        return sends
+
     def _due(self, now: float, *, age_s: float) -> list[int]:
         """Partitions whose oldest held event is ``age_s`` old or more, the oldest first."""
         since = self._held_since
@@ -223,6 +250,52 @@ class DetectionAgent:
             await self._flush(
                 self._due(time.monotonic(), age_s=self.settings.state_flush_interval_s)
             )
+
+    async def advance_idle(self) -> None:
+        """Timer: advance the quiet brands of the partitions read to their end, which
+        bring no batch that would (:meth:`Processor.caught_up`); what that raises
+        is sent, and the changed records written, at once. An error ends the
+        process, as in the agent (:func:`fail_stop`)."""
+        try:
+            async with self._lock:
+                self._check_writes()
+                partitions = await self._read_to_end()
+                if not partitions:
+                    return
+                out = self.processor.caught_up(partitions)
+                await asyncio.gather(*await self._perform(out))
+                await self._flush(sorted(set(out.dirty.values())))
+        except Exception as exc:
+            fail_stop(exc)
+
+    async def _read_to_end(self) -> list[int]:
+        """Partitions of the mentions topic, among this worker's, with no message left
+        to process: the next offset to process is the partition's end (as the last
+        fetch response gave it)."""
+        try:
+            consumer = self.table.app.consumer
+            assignment = consumer.assignment()
+        except Exception:  # the consumer has not started yet
+            return []
+        done = []
+        for tp in sorted(assignment):
+            if tp.topic != self.settings.mentions_topic:
+                continue
+            try:
+                end = consumer.highwater(tp)
+            except Exception:  # revoked meanwhile
+                continue
+            if end is None:  # not fetched yet
+                continue
+            read_to = self._read_to.get(tp.partition)
+            if read_to is None:  # nothing processed since it was assigned: where it starts
+                try:
+                    read_to = await asyncio.wait_for(consumer.position(tp), timeout=1.0)
+                except Exception:  # no position yet (a rebalance): next time
+                    continue
+            if read_to is not None and read_to >= end:
+                done.append(tp.partition)
+        return done
 
     async def flush_all(
         self, sender: Any = None, /, *args: Any, signal: Any = None, **kwargs: Any
@@ -358,6 +431,9 @@ class DetectionAgent:
         assignment = self.table.app.consumer.assignment()
         mine = [tp for tp in assignment if tp.topic == self.settings.mentions_topic]
         self.processor.metrics.assigned.set(len(mine))
+        # Partitions that left may come back read further by another worker.
+        kept = {tp.partition for tp in mine}
+        self._read_to = {p: o for p, o in self._read_to.items() if p in kept}
         # Brands of partitions now owned by another worker: their series go with them.
         held = set(self.records)
         for brand in [b for b in self.processor.watermarks if b not in held]:

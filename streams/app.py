@@ -141,6 +141,8 @@ def build_worker(settings: Settings, *, registry: CollectorRegistry | None = Non
     app.on_before_shutdown.connect(agent.flush_all)
     if settings.state_flush_interval_s > 0:
         app.timer(interval=settings.state_flush_interval_s / 2)(agent.flush_if_due)
+    if settings.quiet_after_ms > 0:  # quiet brands of partitions read to their end
+        app.timer(interval=min(30.0, max(0.5, settings.bin_ms / 2000)))(agent.advance_idle)
     metrics.watch_watermarks(lambda: processor.watermarks)
     metrics.watch_consumer_lag(agent.consumer_lag)
     metrics.watch_incidents(agent.unacknowledged)

@@ -44,18 +44,22 @@ Quiet brands
     often). On a topic with producers' record times (``CreateTime``; the
     embedded broker's only kind), a producer whose clock runs ahead, while the
     worker falls behind, can make both clocks overstate a silence; ``tocsin
-    topics`` creates ``mentions`` with ``LogAppendTime``. Calm brands with
-    nothing open are left alone: their silence closes with their next mention,
-    as before. An advance that raises no alert or incident event is not written
-    to the changelog by itself: after a restart or a rebalance the next batches
-    redo it, closing the same empty bins (their minute records may then come
-    twice, as after a crash).
+    topics`` creates ``mentions`` with ``LogAppendTime``. A partition read to
+    its end brings no batch, and its record time would stand still: the agent
+    reports such partitions on a timer (:meth:`Processor.caught_up`), and their
+    record time is then the worker's clock, so a brand alone on its partition
+    (or on its worker) falls too. Calm brands with nothing open are left
+    alone: their silence closes with their next mention, as before. An advance
+    that raises no alert or incident event is not written to the changelog by
+    itself: after a restart or a rebalance the next batches (or timer) redo it,
+    closing the same empty bins (their minute records may then come twice, as
+    after a crash).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
@@ -368,6 +372,27 @@ class Processor:
             if record_ms > self._record_ms.get(partition, record_ms - 1):
                 self._record_ms[partition] = record_ms
             self._after_update(brand, record, partition, update, out)
+
+    def caught_up(self, partitions: Iterable[int]) -> Output:
+        """Advance the quiet brands of ``partitions``, which have nothing left to read.
+
+        A partition of the mentions topic whose every message has been processed
+        brings no batch, so its record time stands still and its quiet brands
+        would keep their level: a crisis that dies out on a worker (or a partition)
+        that watches only that brand would stay paged until its next mention. The
+        agent calls this, on a timer, with the partitions it has read to their end:
+        their record time is then the worker's clock (nothing older is left to
+        read), and their quiet brands are advanced as after a batch.
+        """
+        out = Output()
+        if not self.quiet_after_ms:
+            return out
+        now = self.clock_ms()
+        for partition in partitions:
+            if self._brands_of.get(partition) and self._record_ms.get(partition, now - 1) < now:
+                self._record_ms[partition] = now
+        self._advance_quiet(out)
+        return out
 
     def track(self, brand: str, partition: int) -> None:
         """Count ``brand`` (on ``partition`` of the mentions topic: heard of now, or

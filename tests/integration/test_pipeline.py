@@ -404,3 +404,36 @@ def test_malformed_messages_go_to_deadletter_and_valid_ones_count(
         assert r.key == b"acme"
     originals = {make_bad(i)[1] for i in range(1000)}
     assert all(r.value in originals for r in dead)  # unchanged bytes
+
+
+def test_a_quiet_brand_alone_on_the_topic_has_its_bins_closed_by_the_timer(
+    broker: EmbeddedBroker, tmp_path: Path
+) -> None:
+    """One brand, nothing else on the topic: once the worker has read its partition
+    to the end, no batch comes, and only the worker's timer can close the brand's
+    open bins (``quiet_after_ms`` after its last mention, by the worker's clock)."""
+    settings = isolated_settings(
+        broker, "idle", bin_ms=1000, grace_ms=0, quiet_after_ms=2000, evidence_bins=5
+    )
+    start = int(time.time() * 1000) // 1000 * 1000 - 120_000
+    mentions = stream("solo", start_ms=start, minutes=1, rate_per_min=40, seed=3)
+    newest = max(m["ts"] for m in mentions)
+    worker = WorkerProcess(settings, tmp_path / "worker.log").start()
+    try:
+        publish(settings, mentions)
+        worker.wait_for(
+            "tocsin_mentions_processed_total", len(mentions), timeout_s=120, brand="solo"
+        )
+        worker.wait_for("tocsin_quiet_bins_closed_total", 1, timeout_s=30)
+        consumed = worker.metric("tocsin_messages_consumed_total")
+    finally:
+        assert worker.stop() == 0, worker.tail_log()
+    assert consumed == len(read_topic(settings, settings.mentions_topic))  # nothing more came
+    closed = [
+        minute
+        for record in read_topic(settings, settings.minutes_topic)
+        for minute in json.loads(record.value)["minutes"]
+    ]
+    starts = [minute[0] for minute in closed]  # Minute arrays: start, mentions, ...
+    assert newest // 1000 * 1000 in starts  # the bin of the last mention closed
+    assert sum(minute[1] for minute in closed) == len(mentions)

@@ -310,18 +310,27 @@ class Worker:
         for i in range(0, len(arrivals), take):
             chunk = arrivals[i : i + take]
             self.now = T0 + round((chunk[-1][0] - T0) * self.slowdown)
-            out = self.processor.process([m for _, m in chunk])
-            self.late += out.late
-            for brand, message in out.pending:
-                sent = {**json.loads(message.value), "emitted_at": None}
-                self.sent.append((self.batches, sent))
-                assert brand in out.dirty
-            for brand in {b for b, _ in out.pending}:
-                self.records[brand].outbox.clear()
-            for brand in out.dirty:
-                self.changelog[brand] = pickle.dumps(self.records[brand])
-            self.batches += 1
+            self._perform(self.processor.process([m for _, m in chunk]))
         return self
+
+    def idle(self, *, until_ms: int, every_ms: int = 30_000) -> Worker:
+        """No more messages: the agent's timer reports partition 0 read to its end
+        every ``every_ms`` of the worker's clock, until ``until_ms``."""
+        while self.now + every_ms <= until_ms:
+            self.now += every_ms
+            self._perform(self.processor.caught_up([0]))
+        return self
+
+    def _perform(self, out: processor_module.Output) -> None:
+        self.late += out.late
+        for brand, message in out.pending:
+            self.sent.append((self.batches, {**json.loads(message.value), "emitted_at": None}))
+            assert brand in out.dirty
+        for brand in {b for b, _ in out.pending}:
+            self.records[brand].outbox.clear()
+        for brand in out.dirty:
+            self.changelog[brand] = pickle.dumps(self.records[brand])
+        self.batches += 1
 
     def of(self, brand: str) -> list[dict]:
         return [m for _, m in self.sent if m["brand"] == brand]
@@ -382,6 +391,41 @@ def test_a_brand_whose_mentions_stop_falls_back_to_calm() -> None:
             assert 0 <= behind <= 2 * 60_000
             checked += 1
     assert checked >= 5
+
+
+def test_a_brand_alone_on_its_partition_falls_once_it_is_read_to_its_end() -> None:
+    """No neighbour moves acme's partition: without the timer acme stays at its
+    level; with it (the partition read to its end, its record time the worker's
+    clock) acme falls as it does beside a busy neighbour: the same alerts and
+    incident events."""
+    alone = arriving({"acme": crisis()})
+    heard = alone[-1][0]
+    stuck = Worker().run(alone)
+    assert stuck.levels("acme")[-1] >= 2
+    assert Worker(quiet_after_ms=0).run(alone).idle(until_ms=heard + 6 * 3_600_000).sent == (
+        stuck.sent
+    )
+    fell = Worker().run(alone).idle(until_ms=heard + 6 * 3_600_000)
+    beside = Worker().run(arriving({"acme": crisis(), "globex": neighbour()}))
+    assert fell.levels("acme")[-1] == 0
+    assert [m for _, m in fell.sent] == [m for _, m in beside.sent]  # ids, evidence, events
+    registry = fell.processor.metrics.registry
+    assert registry.get_sample_value("tocsin_brand_level", {"brand": "acme"}) == 0
+
+
+def test_a_record_recovered_on_a_silent_partition_falls_without_a_batch() -> None:
+    """A worker restarted during acme's silence, with no message left on its
+    partition: the timer alone lets acme fall, as the first worker would have."""
+    alone = arriving({"acme": crisis()})
+    heard = alone[-1][0]
+    full = Worker().run(alone).idle(until_ms=heard + 6 * 3_600_000)
+    first = Worker().run(alone).idle(until_ms=heard + 3_600_000)
+    restored = {b: pickle.loads(data) for b, data in first.changelog.items()}
+    second = Worker(restored)
+    second.now, second.batches = first.now, first.batches
+    second.idle(until_ms=heard + 6 * 3_600_000)
+    assert [m for _, m in first.sent + second.sent] == [m for _, m in full.sent]
+    assert second.levels("acme")[-1] == 0
 
 
 def test_a_short_burst_then_silence_still_raises_the_level() -> None:
