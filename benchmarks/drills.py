@@ -113,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     crisis = [o for o in all_outcomes if o.detected is not None]
     delays = [o.delay_min for o in crisis if o.delay_min is not None]
     to_alert = [o.delay_alert_min for o in crisis if o.delay_alert_min is not None]
+    after = [o.alert_after_end_min for o in crisis if o.alert_after_end_min is not None]
     weeks = calm_ms / WEEK_MS
     by_level: dict[int, list[bool]] = {}
     for o in crisis:
@@ -136,6 +137,9 @@ def main(argv: list[str] | None = None) -> int:
             round(statistics.median(by_seed[k]), 1) if by_seed.get(k) else None for k in seeds
         ],
         "worst_delay_min": round(max(delays), 1) if delays else None,
+        "median_alert_after_end_min": round(statistics.median(after), 1) if after else None,
+        "worst_alert_after_end_min": round(max(after), 1) if after else None,
+        "stuck_at_alert": sum(o.stuck for o in crisis),
         "false_alarms": false_alarms,
         "calm_brand_weeks": round(weeks, 2),
         "false_alarms_per_brand_week": round(false_alarms / weeks, 3) if weeks else None,

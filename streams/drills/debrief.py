@@ -16,6 +16,16 @@ Rules
     crisis' onset to ``after_ms`` past its end). A *false alarm* is a rise to 2 or more outside
     every window of the brand's events. Calm time is the brand's time outside
     those windows.
+
+    How long the alert *outlives* a crisis: the brand's crisis events whose
+    spans (onset to end) overlap form one episode; from the episode's end (the
+    last minute it adds traffic), the time until the level is first below 2,
+    or until the drill ends if it never falls (the level was left stuck). It
+    is reported on the episode's last event only (``None`` on the others, on
+    events deserving less than alert, and on episodes still going when the
+    drill ends). An alert that outlives the crisis by
+    hours pages people for nothing; one that falls before the end says nothing
+    about the tail.
 """
 
 from __future__ import annotations
@@ -66,6 +76,8 @@ class EventOutcome:
     wrongly_raised: bool
     delay_min: float | None  # onset to the first alert at the deserved level
     delay_alert_min: float | None  # onset to the first level >= 2
+    alert_after_end_min: float | None = None  # episode's end to the level below 2
+    stuck: bool = False  # still at 2 or more when the drill ended
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +106,11 @@ class Debrief:
         return [o.delay_min for o in self.crisis_events if o.delay_min is not None]
 
     @property
+    def alert_after_end_min(self) -> list[float]:
+        """How long the alert outlived each crisis episode (0: it fell before the end)."""
+        return [o.alert_after_end_min for o in self.events if o.alert_after_end_min is not None]
+
+    @property
     def false_alarms_per_brand_week(self) -> float:
         """False alarms per brand-week of calm traffic."""
         weeks = self.calm_brand_ms / WEEK_MS
@@ -112,6 +129,39 @@ def _levels_at(changes: Sequence[LevelChange], t_ms: int) -> int:
             break
         level = c.level
     return level
+
+
+def _outlived(
+    series: Sequence[LevelChange], episode_end_ms: int, drill_end_ms: int
+) -> tuple[float, bool]:
+    """Minutes at 2 or more after ``episode_end_ms``, and whether the level never fell."""
+    if _levels_at(series, episode_end_ms) < 2:
+        return 0.0, False
+    fall = next((c for c in series if c.event_time_ms > episode_end_ms and c.level < 2), None)
+    until = drill_end_ms if fall is None else min(fall.event_time_ms, drill_end_ms)
+    return max(0, until - episode_end_ms) / 60_000, fall is None
+
+
+def _episode_ends(events: Sequence[GroundTruthEvent]) -> dict[int, int]:
+    """For each brand's crisis events with overlapping spans (one episode), the index
+    (in ``events``) of the one that ends last, and the episode's end."""
+    ends: dict[int, int] = {}
+    by_brand: dict[str, list[int]] = {}
+    for i, ev in enumerate(events):
+        if ev.min_level >= 2:
+            by_brand.setdefault(ev.brand, []).append(i)
+    for indices in by_brand.values():
+        indices.sort(key=lambda i: events[i].onset_ms)
+        last, end = indices[0], events[indices[0]].end_ms
+        for i in indices[1:]:
+            if events[i].onset_ms <= end:  # overlaps the episode so far
+                if events[i].end_ms >= end:
+                    last, end = i, events[i].end_ms
+            else:
+                ends[last] = end
+                last, end = i, events[i].end_ms
+        ends[last] = end
+    return ends
 
 
 def debrief(
@@ -136,8 +186,11 @@ def debrief(
     >>> o = d.events[0]
     >>> o.detected, o.peak_level, o.delay_alert_min, o.delay_min, len(d.false_alarms)
     (True, 3, 10.0, 15.0, 1)
+    >>> round(o.alert_after_end_min), o.stuck  # never fell: at 2 or more until the drill ended
+    (1333, True)
     """
     events = sorted(truth, key=lambda e: e.onset_ms)
+    episode_ends = _episode_ends(events)
     by_brand: dict[str, list[LevelChange]] = {b: [] for b in brands}
     for c in sorted(changes, key=lambda c: c.event_time_ms):
         by_brand.setdefault(c.brand, []).append(c)
@@ -147,7 +200,7 @@ def debrief(
         if ev.min_level >= 2:
             crisis_spans.setdefault(ev.brand, []).append((ev.onset_ms, ev.end_ms + after_ms))
     outcomes = []
-    for ev in events:
+    for k, ev in enumerate(events):
         lo, hi = ev.onset_ms - before_ms, ev.end_ms + after_ms
         windows.setdefault(ev.brand, []).append((lo, hi))
         series = by_brand.get(ev.brand, [])
@@ -176,6 +229,10 @@ def debrief(
                 lo2 <= c.event_time_ms <= hi2 for lo2, hi2 in crisis_spans.get(ev.brand, [])
             )
         ]
+        outlived: float | None = None
+        stuck = False
+        if k in episode_ends and episode_ends[k] < end_ms:  # it ended within the drill
+            outlived, stuck = _outlived(series, episode_ends[k], end_ms)
         outcomes.append(
             EventOutcome(
                 event=ev,
@@ -188,6 +245,8 @@ def debrief(
                 delay_alert_min=None
                 if first_alert is None or not crisis
                 else (first_alert.event_time_ms - ev.onset_ms) / 60_000,
+                alert_after_end_min=outlived,
+                stuck=stuck,
             )
         )
     false_alarms = []
@@ -217,7 +276,7 @@ def format_debrief(d: Debrief, *, title: str = "") -> str:
     lines = [title] if title else []
     lines.append(
         f"{'event':<28} {'brand':<18} {'kind':<9} {'deserved':<9} {'peak':<8} "
-        f"{'outcome':<14} delay to deserved / to alert"
+        f"{'outcome':<14} delay to deserved / to alert, alert after the end"
     )
     for o in d.events:
         ev = o.event
@@ -232,9 +291,12 @@ def format_debrief(d: Debrief, *, title: str = "") -> str:
             if ev.min_level == ev.level
             else (f"{LEVELS[ev.min_level]}-{LEVELS[ev.level]}")
         )
+        after = ""
+        if o.alert_after_end_min is not None:
+            after = f", {o.alert_after_end_min:.0f} min" + (" (STUCK)" if o.stuck else "")
         lines.append(
             f"{ev.id:<28} {ev.brand:<18} {ev.kind:<9} {deserved:<9} "
-            f"{LEVELS[o.peak_level]:<8} {outcome:<14} {delay} / {to_alert}"
+            f"{LEVELS[o.peak_level]:<8} {outcome:<14} {delay} / {to_alert}{after}"
         )
     weeks = d.calm_brand_ms / WEEK_MS
     lines.append(

@@ -39,6 +39,27 @@ def test_a_level_held_from_before_the_window_counts_as_peak() -> None:
     assert d.events[0].delay_min == 0  # already at the deserved level when it began
 
 
+def test_how_long_the_alert_outlives_a_crisis_episode() -> None:
+    first = GroundTruthEvent("a", "acme", "crisis", 3, 3, 10 * H, 11 * H, 14 * H)
+    surge = GroundTruthEvent("a/b", "acme", "crisis", 3, 3, 13 * H, 14 * H, 16 * H)
+    later = GroundTruthEvent("c", "acme", "crisis", 2, 2, 40 * H, 41 * H, 42 * H)
+    changes = [
+        LevelChange("acme", 10 * H + 600_000, 3, 0),
+        LevelChange("acme", 15 * H, 2, 3),  # still alert when the episode ends (16 h)
+        LevelChange("acme", 16 * H + 1_800_000, 1, 2),
+        LevelChange("acme", 40 * H + 600_000, 2, 1),
+        LevelChange("acme", 41 * H, 0, 2),  # fell before its end
+    ]
+    d = debrief([first, surge, later], changes, brands=["acme"], start_ms=0, end_ms=WEEK_MS)
+    outlived = {o.event.id: (o.alert_after_end_min, o.stuck) for o in d.events}
+    assert outlived == {"a": (None, False), "a/b": (30.0, False), "c": (0.0, False)}
+    assert d.alert_after_end_min == [30.0, 0.0]
+    stuck = debrief([first, surge], changes[:2], brands=["acme"], start_ms=0, end_ms=20 * H)
+    assert [(o.alert_after_end_min, o.stuck) for o in stuck.events][1] == (4 * 60.0, True)
+    going = debrief([first, surge], changes[:2], brands=["acme"], start_ms=0, end_ms=16 * H)
+    assert [o.alert_after_end_min for o in going.events] == [None, None]  # not ended yet
+
+
 def test_offline_recall_is_detected_and_the_campaign_is_not_a_crisis() -> None:
     for name, crisis in (("product-recall", True), ("viral-campaign", False)):
         scenario = load_scenario(name)
