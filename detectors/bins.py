@@ -147,6 +147,11 @@ def _no_closed() -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
     return np.zeros(0, dtype=np.int64), np.zeros((0, _N_FIELDS), dtype=np.float64)
 
 
+_NONE_CLOSED: Final = _no_closed()
+for _array in _NONE_CLOSED:
+    _array.flags.writeable = False  # shared: empty and read-only
+
+
 class EventTimeBins(Detector):
     """Per-brand event-time bins with a watermark, a grace period and bounded evidence.
 
@@ -336,6 +341,14 @@ class EventTimeBins(Detector):
             for p, (i, author, followers, kind, neg, agg, text) in zip(keys, rows, strict=True):
                 out.append(Sample(p, i, author, followers, kind, neg, agg, text, b * self.bin_ms))
         return out
+
+    def forget_closed(self) -> None:
+        """Drop the arrays of the bins the last update closed, once they are read.
+
+        After a long silence one update closes up to two weeks of bins; kept until
+        the brand's next update, they would hold about 1.5 MB per brand.
+        """
+        self._last = BinsUpdate(self._last.accepted, self._last.late, self.bin_ms, *_NONE_CLOSED)
 
     def forget_evidence(self) -> None:
         """Drop the samples of bins older than the last ``sample_bins`` closed ones.

@@ -374,6 +374,7 @@ class BrandState:
         self.bins.advance(watermark_ms=watermark_ms)
         result = self.bins.last_update
         self._run(result.closed_start_ms, result.closed_values, out)
+        self.bins.forget_closed()
         return out
 
     def _note_people(self, batch: MentionBatch) -> None:
@@ -669,5 +670,6 @@ def update_many(
     for state, result in zip(states, closed, strict=True):
         out = StateUpdate(result.accepted, result.late, 0, [])
         state._run(result.closed_start_ms, result.closed_values, out)
+        state.bins.forget_closed()
         results.append(out)
     return results

@@ -310,3 +310,19 @@ def test_invalid_parameters_name_the_valid_values(kwargs: dict, message: str) ->
     with pytest.raises(ValueError, match=message) as err:
         EventTimeBins(**kwargs)
     assert "valid values" in str(err.value)
+
+
+def test_a_brand_state_does_not_keep_the_bins_a_long_silence_closed() -> None:
+    """Two weeks of empty bins, closed by one mention after a silence: read by the
+    brand's detectors, then dropped, not held until the brand's next mention."""
+    from detectors.state import BrandState
+
+    state = BrandState(brand="acme")
+    state.update(make_batch([0, 30_000]))
+    update = state.update(make_batch([30 * 1440 * MIN]))
+    assert update.closed_bins >= 20_160 and len(update.minutes) == update.closed_bins
+    closed = state.bins.last_update
+    assert closed.n_closed == 0 and closed.closed_values.nbytes == 0
+    assert closed.accepted == 1  # what the update did is still readable
+    state.advance(watermark_ms=60 * 1440 * MIN)
+    assert state.bins.last_update.closed_values.nbytes == 0
