@@ -256,10 +256,13 @@ class DetectionAgent:
         bring no batch that would (:meth:`Processor.caught_up`); what that raises
         is sent, and the changed records written, at once. An error ends the
         process, as in the agent (:func:`fail_stop`)."""
+        app = self.table.app
+        if app.rebalancing or getattr(app, "in_recovery", False):
+            return  # records are being recovered; the stream is paused too
         try:
             async with self._lock:
                 self._check_writes()
-                partitions = await self._read_to_end()
+                partitions = self._read_to_end()
                 if not partitions:
                     return
                 out = self.processor.caught_up(partitions)
@@ -268,15 +271,18 @@ class DetectionAgent:
         except Exception as exc:
             fail_stop(exc)
 
-    async def _read_to_end(self) -> list[int]:
+    def _read_to_end(self) -> list[int]:
         """Partitions of the mentions topic, among this worker's, with no message left
-        to process: the next offset to process is the partition's end (as the last
-        fetch response gave it)."""
+        to process: every message before the partition's end (as the last fetch
+        response gave it) went through the processor, in this assignment or, before
+        its first batch, before the offset the stream started from (its committed
+        offset). Messages fetched but not processed yet keep a partition out."""
         try:
             consumer = self.table.app.consumer
             assignment = consumer.assignment()
         except Exception:  # the consumer has not started yet
             return []
+        starts = getattr(consumer, "stream_starts", {})
         done = []
         for tp in sorted(assignment):
             if tp.topic != self.settings.mentions_topic:
@@ -285,15 +291,8 @@ class DetectionAgent:
                 end = consumer.highwater(tp)
             except Exception:  # revoked meanwhile
                 continue
-            if end is None:  # not fetched yet
-                continue
-            read_to = self._read_to.get(tp.partition)
-            if read_to is None:  # nothing processed since it was assigned: where it starts
-                try:
-                    read_to = await asyncio.wait_for(consumer.position(tp), timeout=1.0)
-                except Exception:  # no position yet (a rebalance): next time
-                    continue
-            if read_to is not None and read_to >= end:
+            read_to = self._read_to.get(tp.partition, starts.get((tp.topic, tp.partition)))
+            if end is not None and read_to is not None and read_to >= end:
                 done.append(tp.partition)
         return done
 
@@ -310,6 +309,9 @@ class DetectionAgent:
         async with self._lock:
             await self._flush(sorted({*self._held_since, *self._unwritten}))
             await asyncio.gather(*self._writing.values())
+            # Partitions may come back read further by another worker: until their
+            # next batch, where their stream starts tells how far they were read.
+            self._read_to.clear()
 
     async def _flush(self, partitions: list[int]) -> None:
         """Write the changed records of ``partitions``; once the broker has them,
@@ -431,9 +433,6 @@ class DetectionAgent:
         assignment = self.table.app.consumer.assignment()
         mine = [tp for tp in assignment if tp.topic == self.settings.mentions_topic]
         self.processor.metrics.assigned.set(len(mine))
-        # Partitions that left may come back read further by another worker.
-        kept = {tp.partition for tp in mine}
-        self._read_to = {p: o for p, o in self._read_to.items() if p in kept}
         # Brands of partitions now owned by another worker: their series go with them.
         held = set(self.records)
         for brand in [b for b in self.processor.watermarks if b not in held]:

@@ -22,7 +22,7 @@ happens before the flow resumes.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from typing import Any
+from typing import Any, cast
 
 import aiokafka
 from faust.transport.drivers import aiokafka as faust_aiokafka
@@ -40,11 +40,19 @@ class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
 
     async def _seek_to_committed(self) -> Mapping[Any, int | None]:
         changelogs = self.consumer.app.tables.changelog_topics
-        return await seek_to_committed(self._ensure_consumer(), skip_topics=changelogs)
+        starts: dict[tuple[str, int], int] = {}
+        committed = await seek_to_committed(
+            self._ensure_consumer(), skip_topics=changelogs, sought=starts
+        )
+        cast(Consumer, self.consumer).stream_starts.update(starts)
+        return committed
 
 
 async def seek_to_committed(
-    consumer: aiokafka.AIOKafkaConsumer, *, skip_topics: Collection[str] = ()
+    consumer: aiokafka.AIOKafkaConsumer,
+    *,
+    skip_topics: Collection[str] = (),
+    sought: dict[tuple[str, int], int] | None = None,
 ) -> Mapping[Any, int | None]:
     """Seek every assigned partition to its committed offset, and those with none
     (or 0) to the start of their log, except partitions of ``skip_topics``.
@@ -55,7 +63,8 @@ async def seek_to_committed(
     worker's ``consumer_auto_offset_reset="earliest"`` asks for.
 
     Returns the committed offsets (None where there is none), as aiokafka's
-    ``seek_to_committed`` does.
+    ``seek_to_committed`` does; ``sought`` receives the offset each partition of
+    the other topics was sought to (every message before it was processed).
     """
     tps = sorted(consumer.assignment())
     committed = {tp: await consumer.committed(tp) for tp in tps}
@@ -65,15 +74,25 @@ async def seek_to_committed(
     for tp in tps:
         offset = committed[tp]
         if offset is None and tp in starts:
-            consumer.seek(tp, starts[tp])
-        elif offset is not None and (offset > 0 or tp.topic not in skip_topics):
-            consumer.seek(tp, offset)
+            offset = starts[tp]
+        elif offset is None or (offset == 0 and tp.topic in skip_topics):
+            continue
+        consumer.seek(tp, offset)
+        if sought is not None and tp.topic not in skip_topics:
+            sought[(tp.topic, tp.partition)] = offset
     return committed
 
 
 class Consumer(faust_aiokafka.Consumer):
     #: The consumer thread it runs (:mod:`streams.tansu` sets its own subclass).
     thread_class: type[ConsumerThread] = ConsumerThread
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: By (topic, partition) of the streams: the offset the last seek to the
+        #: committed offsets left it at. Every message before it was processed (by
+        #: this worker or a previous owner), whatever was fetched since.
+        self.stream_starts: dict[tuple[str, int], int] = {}
 
     def _new_consumer_thread(self) -> faust_aiokafka.AIOKafkaConsumerThread:
         return self.thread_class(self, loop=self.loop, beacon=self.beacon)

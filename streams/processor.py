@@ -48,7 +48,11 @@ Quiet brands
     its end brings no batch, and its record time would stand still: the agent
     reports such partitions on a timer (:meth:`Processor.caught_up`), and their
     record time is then the worker's clock, so a brand alone on its partition
-    (or on its worker) falls too. Calm brands with nothing open are left
+    (or on its worker) falls too. (A partition is read to its end when every
+    message before its log end offset went through the processor; messages
+    fetched and waiting for their batch keep it out. One whose log ends with a
+    transaction marker, from a transactional upstream producer, never is: its
+    quiet brands wait for the next batch.) Calm brands with nothing open are left
     alone: their silence closes with their next mention, as before. An advance
     that raises no alert or incident event is not written to the changelog by
     itself: after a restart or a rebalance the next batches (or timer) redo it,

@@ -437,3 +437,63 @@ def test_a_quiet_brand_alone_on_the_topic_has_its_bins_closed_by_the_timer(
     starts = [minute[0] for minute in closed]  # Minute arrays: start, mentions, ...
     assert newest // 1000 * 1000 in starts  # the bin of the last mention closed
     assert sum(minute[1] for minute in closed) == len(mentions)
+
+
+def test_mentions_fetched_during_a_restart_are_not_taken_for_silence(
+    broker: EmbeddedBroker, tmp_path: Path
+) -> None:
+    """Mentions published while the worker was down are fetched at once by the next
+    one, then wait up to ``take_within_s`` for their batch: meanwhile the partition
+    is not read to its end, and the brand, silent by its record since before the
+    downtime, is not advanced past them (they would count as late)."""
+    settings = isolated_settings(
+        broker,
+        "idlerestart",
+        bin_ms=1000,
+        grace_ms=0,
+        quiet_after_ms=2000,
+        evidence_bins=5,
+        take_within_s=2.0,
+    )
+    ensure_topics(settings)
+    producer = MentionProducer(
+        bootstrap_servers=settings.bootstrap_servers,
+        topic=settings.mentions_topic,
+        batch_max=200,
+        linger_ms=50,
+    )
+
+    def live(prefix: str, n: int) -> list[dict]:
+        """``n`` mentions dated within the last second (a live collector), sent."""
+        now = int(time.time() * 1000)
+        mentions = stream("solo", start_ms=now - 61_000, minutes=1, rate_per_min=60, seed=3)
+        mentions = [
+            dict(m, id=f"{prefix}{i}", ts=now - 1000 + 50 * i) for i, m in enumerate(mentions[:n])
+        ]
+        producer.send_many(mentions)
+        producer.flush()
+        return mentions
+
+    # The first worker leaves the brand's last bin open (it never advances brands).
+    worker = WorkerProcess(settings.replace(quiet_after_ms=0), tmp_path / "first.log").start()
+    try:
+        worker.wait_for("tocsin_assigned_partitions", 2, timeout_s=60)
+        first = live("first-", 10)
+        worker.wait_for("tocsin_mentions_processed_total", len(first), timeout_s=60, brand="solo")
+    finally:
+        assert worker.stop() == 0, worker.tail_log()
+    second = live("second-", 10)
+    time.sleep(3.0)  # the downtime outlasts quiet_after_ms
+    worker = WorkerProcess(settings, tmp_path / "second.log").start()
+    try:
+        deadline = time.monotonic() + 120
+        processed = late = 0.0
+        while processed + late < len(second) and time.monotonic() < deadline:
+            time.sleep(0.2)
+            processed = worker.metric("tocsin_mentions_processed_total", brand="solo")
+            late = worker.metric("tocsin_mentions_late_total")
+        worker.wait_for("tocsin_quiet_bins_closed_total", 1, timeout_s=30)  # then it falls
+    finally:
+        producer.close()
+        assert worker.stop() == 0, worker.tail_log()
+    assert (processed, late) == (len(second), 0)
