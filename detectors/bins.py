@@ -403,7 +403,8 @@ class EventTimeBins(Detector):
     @property
     def last_update(self) -> BinsUpdate:
         """What the last :meth:`update` or :meth:`advance` did: mentions accepted and
-        late, and the bins it closed."""
+        late, and the bins it closed (until :meth:`forget_closed`, which a brand's
+        state calls once its detectors have read them)."""
         return self._last
 
     def update(self, batch: MentionBatch) -> None:

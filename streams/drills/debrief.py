@@ -20,12 +20,13 @@ Rules
     How long the alert *outlives* a crisis: the brand's crisis events whose
     spans (onset to end) overlap form one episode; from the episode's end (the
     last minute it adds traffic), the time until the level is first below 2,
-    or until the drill ends if it never falls (the level was left stuck). It
-    is reported on the episode's last event only (``None`` on the others, on
-    events deserving less than alert, and on episodes still going when the
-    drill ends). An alert that outlives the crisis by
-    hours pages people for nothing; one that falls before the end says nothing
-    about the tail.
+    the brand's next episode begins, or the drill ends (if it never fell and no
+    episode followed, the level was left *stuck*). It is reported on the
+    episode's event that ends last (``None`` on the others, on events deserving
+    less than alert, on episodes never detected, and on episodes still going
+    when the drill ends). A level that falls, then rises again after the end,
+    is not counted here (nor as a false alarm while within ``after_ms``). An
+    alert that outlives the crisis by hours pages people for nothing.
 """
 
 from __future__ import annotations
@@ -132,36 +133,41 @@ def _levels_at(changes: Sequence[LevelChange], t_ms: int) -> int:
 
 
 def _outlived(
-    series: Sequence[LevelChange], episode_end_ms: int, drill_end_ms: int
+    series: Sequence[LevelChange], episode_end_ms: int, stop_ms: int, drill_end_ms: int
 ) -> tuple[float, bool]:
-    """Minutes at 2 or more after ``episode_end_ms``, and whether the level never fell."""
+    """Minutes at 2 or more after ``episode_end_ms`` (counted up to ``stop_ms``: the
+    brand's next episode, or the drill's end), and whether the level was still at 2 or
+    more when the drill ended with no other episode since."""
     if _levels_at(series, episode_end_ms) < 2:
         return 0.0, False
     fall = next((c for c in series if c.event_time_ms > episode_end_ms and c.level < 2), None)
-    until = drill_end_ms if fall is None else min(fall.event_time_ms, drill_end_ms)
-    return max(0, until - episode_end_ms) / 60_000, fall is None
+    until = stop_ms if fall is None else min(fall.event_time_ms, stop_ms)
+    stuck = until == drill_end_ms and (fall is None or fall.event_time_ms >= drill_end_ms)
+    return (until - episode_end_ms) / 60_000, stuck
 
 
-def _episode_ends(events: Sequence[GroundTruthEvent]) -> dict[int, int]:
-    """For each brand's crisis events with overlapping spans (one episode), the index
-    (in ``events``) of the one that ends last, and the episode's end."""
-    ends: dict[int, int] = {}
+def _episodes(events: Sequence[GroundTruthEvent]) -> dict[int, tuple[int, int | None]]:
+    """A brand's crisis events with overlapping spans form one episode. For each
+    episode: the index (in ``events``, sorted by onset) of the event that ends last,
+    the episode's end, and the onset of the brand's next episode (None if none)."""
     by_brand: dict[str, list[int]] = {}
     for i, ev in enumerate(events):
         if ev.min_level >= 2:
             by_brand.setdefault(ev.brand, []).append(i)
+    out: dict[int, tuple[int, int | None]] = {}
     for indices in by_brand.values():
-        indices.sort(key=lambda i: events[i].onset_ms)
-        last, end = indices[0], events[indices[0]].end_ms
-        for i in indices[1:]:
-            if events[i].onset_ms <= end:  # overlaps the episode so far
-                if events[i].end_ms >= end:
-                    last, end = i, events[i].end_ms
+        episodes: list[tuple[int, int, int]] = []  # onset, end, index of the last-ending
+        for i in sorted(indices, key=lambda i: events[i].onset_ms):
+            ev = events[i]
+            if episodes and ev.onset_ms <= episodes[-1][1]:  # overlaps the episode so far
+                onset, end, last = episodes[-1]
+                episodes[-1] = (onset, ev.end_ms, i) if ev.end_ms >= end else (onset, end, last)
             else:
-                ends[last] = end
-                last, end = i, events[i].end_ms
-        ends[last] = end
-    return ends
+                episodes.append((ev.onset_ms, ev.end_ms, i))
+        for k, (_, end, last) in enumerate(episodes):
+            nxt = episodes[k + 1][0] if k + 1 < len(episodes) else None
+            out[last] = (end, nxt)
+    return out
 
 
 def debrief(
@@ -190,7 +196,7 @@ def debrief(
     (1333, True)
     """
     events = sorted(truth, key=lambda e: e.onset_ms)
-    episode_ends = _episode_ends(events)
+    episodes = _episodes(events)
     by_brand: dict[str, list[LevelChange]] = {b: [] for b in brands}
     for c in sorted(changes, key=lambda c: c.event_time_ms):
         by_brand.setdefault(c.brand, []).append(c)
@@ -231,8 +237,10 @@ def debrief(
         ]
         outlived: float | None = None
         stuck = False
-        if k in episode_ends and episode_ends[k] < end_ms:  # it ended within the drill
-            outlived, stuck = _outlived(series, episode_ends[k], end_ms)
+        if crisis and k in episodes and episodes[k][0] < end_ms and peak >= 2:
+            episode_end, next_onset = episodes[k]  # an episode detected, over in the drill
+            stop = end_ms if next_onset is None else min(next_onset, end_ms)
+            outlived, stuck = _outlived(series, episode_end, stop, end_ms)
         outcomes.append(
             EventOutcome(
                 event=ev,

@@ -60,6 +60,32 @@ def test_how_long_the_alert_outlives_a_crisis_episode() -> None:
     assert [o.alert_after_end_min for o in going.events] == [None, None]  # not ended yet
 
 
+def test_the_event_that_ends_last_carries_its_episode() -> None:
+    """One event inside another, spans that touch, and two episodes with the level
+    up across the gap between them (the second episode takes over)."""
+    big = GroundTruthEvent("big", "acme", "crisis", 3, 3, 10 * H, 11 * H, 20 * H)
+    small = GroundTruthEvent("small", "acme", "crisis", 3, 3, 12 * H, 13 * H, 15 * H)
+    touch = GroundTruthEvent("touch", "acme", "crisis", 3, 3, 20 * H, 21 * H, 22 * H)
+    changes = [LevelChange("acme", 10 * H + 600_000, 3, 0), LevelChange("acme", 23 * H, 0, 3)]
+    d = debrief([big, small, touch], changes, brands=["acme"], start_ms=0, end_ms=WEEK_MS)
+    assert {o.event.id: o.alert_after_end_min for o in d.events} == {
+        "big": None,
+        "small": None,
+        "touch": 60.0,
+    }
+    e1 = GroundTruthEvent("e1", "acme", "crisis", 3, 3, 10 * H, 11 * H, 12 * H)
+    e2 = GroundTruthEvent("e2", "acme", "crisis", 3, 3, 14 * H, 15 * H, 16 * H)
+    up = [LevelChange("acme", 10 * H + 600_000, 3, 0), LevelChange("acme", 16 * H + 600_000, 0, 3)]
+    d = debrief([e1, e2], up, brands=["acme"], start_ms=0, end_ms=WEEK_MS)
+    assert [(o.alert_after_end_min, o.stuck) for o in d.events] == [(120.0, False), (10.0, False)]
+    d = debrief([e1, e2], up[:1], brands=["acme"], start_ms=0, end_ms=20 * H)
+    assert [(o.alert_after_end_min, o.stuck) for o in d.events] == [(120.0, False), (240.0, True)]
+    late_fall = debrief([e1], up, brands=["acme"], start_ms=0, end_ms=13 * H)
+    assert (late_fall.events[0].alert_after_end_min, late_fall.events[0].stuck) == (60.0, True)
+    missed = debrief([e1], [], brands=["acme"], start_ms=0, end_ms=WEEK_MS)
+    assert missed.events[0].alert_after_end_min is None  # never detected
+
+
 def test_offline_recall_is_detected_and_the_campaign_is_not_a_crisis() -> None:
     for name, crisis in (("product-recall", True), ("viral-campaign", False)):
         scenario = load_scenario(name)
