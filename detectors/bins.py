@@ -398,7 +398,7 @@ class EventTimeBins(Detector):
 
     # -- updates ---------------------------------------------------------------
     def _nothing_closed(self) -> BinsUpdate:
-        return BinsUpdate(0, 0, self.bin_ms, *_no_closed())
+        return BinsUpdate(0, 0, self.bin_ms, *_NONE_CLOSED)
 
     @property
     def last_update(self) -> BinsUpdate:
