@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+
+from detectors.batch import MentionBatch
 
 DAY_MS = 86_400_000
 T0 = 1_767_225_600_000  # 2026-01-01T00:00:00Z
@@ -15,6 +18,31 @@ ANGRY = [
     "Boycott {b}! Scam company, liars, shame on you #recall",
     "My {b} phone exploded, you idiots, refund now #recall",
 ]
+
+
+def random_batch(
+    rng: np.random.Generator,
+    ts_ms: Sequence[int],
+    *,
+    id_prefix: str,
+    max_followers: int = 10_000,
+    authors: int = 500,
+    text: str = "some text about the brand",
+) -> MentionBatch:
+    """Public mentions at ``ts_ms`` (in that order) with random followers (below
+    ``max_followers``), sentiment in [-1, 1], aggression in [0, 1] and authors among
+    ``authors``; ids are ``id_prefix`` and the position."""
+    n = len(ts_ms)
+    return MentionBatch.from_rows(
+        ts_ms=list(ts_ms),
+        followers=rng.integers(0, max_followers, n).tolist(),
+        sentiment=rng.uniform(-1, 1, n).tolist(),
+        aggression=rng.random(n).tolist(),
+        kind=["public"] * n,
+        ids=[f"{id_prefix}{i}" for i in range(n)],
+        authors=[f"u{a}" for a in rng.integers(0, authors, n)],
+        texts=[text] * n,
+    )
 
 
 def stream(

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from detectors.batch import MentionBatch
 from detectors.bins import FIELDS, BinsUpdate, EventTimeBins, update_many
+from tests.synthetic import random_batch
 
 MIN = 60_000
 
@@ -278,15 +279,13 @@ def test_memory_is_bounded_over_a_simulated_month() -> None:
         base = t0 + hour * 3_600_000
         ts = np.sort(base + rng.integers(0, 3_600_000, n))
         jitter = rng.integers(-90_000, 1, n)  # out of order by up to 90 s
-        batch = MentionBatch.from_rows(
-            ts_ms=(ts + jitter).tolist(),
-            followers=rng.integers(0, 100_000, n).tolist(),
-            sentiment=rng.uniform(-1, 1, n).tolist(),
-            aggression=rng.random(n).tolist(),
-            kind=["public"] * n,
-            ids=[f"{hour}-{i}" for i in range(n)],
-            authors=[f"u{j}" for j in rng.integers(0, 10_000, n)],
-            texts=["x" * int(rng.integers(10, 500))] * n,
+        batch = random_batch(
+            rng,
+            (ts + jitter).tolist(),
+            id_prefix=f"{hour}-",
+            max_followers=100_000,
+            authors=10_000,
+            text="x" * int(rng.integers(10, 500)),
         )
         closed_total += len(step(bins, batch).closed)
         sizes.append(len(pickle.dumps(bins)))

@@ -25,6 +25,7 @@ from detectors.fusion import LevelFusion, Scores
 from detectors.incidents import IncidentTracker, InsideMonitor, OfflineAdvisor, ResponseMonitor
 from detectors.tone import ToneDetector
 from detectors.volume import VolumeDetector
+from tests.synthetic import random_batch
 
 MIN = 60_000
 T0 = 1_767_225_600_000
@@ -63,16 +64,7 @@ def _batches(seed: int, n: int) -> Iterator[MentionBatch]:
     for count, t in _poisson(seed, n):
         k = int(count)
         ts = (t - MIN + rng.integers(-20_000, MIN, k)).tolist()
-        yield MentionBatch.from_rows(
-            ts_ms=ts,
-            followers=rng.integers(0, 10_000, k).tolist(),
-            sentiment=rng.uniform(-1, 1, k).tolist(),
-            aggression=rng.random(k).tolist(),
-            kind=["public"] * k,
-            ids=[f"{t}-{j}" for j in range(k)],
-            authors=[f"u{a}" for a in rng.integers(0, 500, k)],
-            texts=["some text about the brand"] * k,
-        )
+        yield random_batch(rng, ts, id_prefix=f"{t}-")
 
 
 def _fusion_inputs(seed: int, n: int) -> Iterator[tuple[Scores, int]]:

@@ -9,6 +9,7 @@ from detectors.batch import MentionBatch
 from detectors.fusion import Scores
 from detectors.state import BrandState
 from streams.statecodec import dumps_state, loads_state
+from tests.synthetic import random_batch
 
 MIN = 60_000
 T0 = 1_767_225_600_000
@@ -16,15 +17,13 @@ T0 = 1_767_225_600_000
 
 def minute(start_ms: int, n: int, seed: int) -> MentionBatch:
     rng = np.random.default_rng(seed)
-    return MentionBatch.from_rows(
-        ts_ms=np.sort(start_ms + rng.integers(0, MIN, n)).tolist(),
-        followers=rng.integers(10, 5000, n).tolist(),
-        sentiment=rng.uniform(-1, 1, n).tolist(),
-        aggression=rng.random(n).tolist(),
-        kind=["public"] * n,
-        ids=[f"{start_ms}-{i}" for i in range(n)],
-        authors=[f"u{a}" for a in rng.integers(0, 50, n)],
-        texts=["the parcel never came"] * n,
+    return random_batch(
+        rng,
+        np.sort(start_ms + rng.integers(0, MIN, n)).tolist(),
+        id_prefix=f"{start_ms}-",
+        max_followers=5000,
+        authors=50,
+        text="the parcel never came",
     )
 
 
