@@ -7,7 +7,8 @@ Needs the ``bench`` extra (Quix Streams, confluent-kafka, orjson, py-spy) and th
 figure. In one run, on one embedded broker:
 
 1. A drill (``--scenario``, default ``product-recall``) scaled to ``--brands``
-   brands gives the first ``--mentions`` mentions, serialised once. They fill
+   brands (and with ``--rate-scale``, each brand's rate scaled too: denser
+   traffic) gives the first ``--mentions`` mentions, serialised once. They fill
    ``mentions-single`` (one JSON object per message) and ``mentions-batch``
    (per-brand JSON arrays framed by :class:`streams.producer.MentionProducer`
    with ``--batch-max`` and ``--linger-ms``, on a clock that runs as if
@@ -89,7 +90,7 @@ from kafka.admin import KafkaAdminClient, NewTopic  # noqa: E402
 from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
 
 from benchmarks.closing import BinClosing  # noqa: E402
-from streams.drills import generate, load_scenario  # noqa: E402
+from streams.drills import generate, load_scenario, scale_rates  # noqa: E402
 from streams.producer import MentionProducer  # noqa: E402
 from streams.settings import Settings, load_settings  # noqa: E402
 from streams.tansu import EmbeddedBroker, free_port, true_end_offsets_sync  # noqa: E402
@@ -1115,6 +1116,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--partitions", type=int, default=4)
     p.add_argument("--scenario", default="product-recall", help="drill for the throughput runs")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument(
+        "--rate-scale",
+        type=float,
+        default=1.0,
+        help="multiply every brand's baseline rate (throughput runs; default 1: the drill's)",
+    )
     p.add_argument("--batch-max", type=int, default=500, help="mentions per batch message at most")
     p.add_argument("--linger-ms", type=int, default=200, help="producer linger per brand")
     p.add_argument(
@@ -1168,7 +1175,9 @@ def main(argv: list[str] | None = None) -> int:
 
     log(f"generating {args.mentions:,} mentions of {args.scenario} for {args.brands} brands")
     t = time.monotonic()
-    scenario = load_scenario(args.scenario)
+    if args.rate_scale <= 0:
+        p.error(f"--rate-scale {args.rate_scale}: must be > 0")
+    scenario = scale_rates(load_scenario(args.scenario), factor=args.rate_scale)
     stream = serialise(generate(scenario, seed=args.seed, brands=args.brands), args.mentions)
     n = len(stream)
     log(f"  {n:,} mentions in {time.monotonic() - t:.1f} s")
@@ -1210,6 +1219,11 @@ def main(argv: list[str] | None = None) -> int:
             "mentions_per_batch_message": round(n / b_msgs, 2),
             "bytes_per_mention": round(sum(map(len, stream.values)) / n, 1),
             "event_time_span_h": round((max(stream.ts) - min(stream.ts)) / 3_600_000, 2),
+            # what the per-bin pass costs against the per-mention work (see the README)
+            "brand_bins_per_mention": round(
+                args.brands * (max(stream.ts) - min(stream.ts)) / 60_000 / n, 3
+            ),
+            "rate_scale": args.rate_scale,
         }
         del stream  # the latency drill is generated separately
 

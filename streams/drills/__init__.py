@@ -53,7 +53,7 @@ from streams.drills.model import (
     Wave,
 )
 from streams.drills.playback import schedule
-from streams.drills.scale import scale_brands
+from streams.drills.scale import scale_brands, scale_rates
 from streams.drills.scenario import list_scenarios, load_scenario, parse_scenario, scenario_path
 from streams.drills.truth import GroundTruthEvent, ground_truth
 
@@ -82,6 +82,7 @@ __all__ = [
     "load_scenario",
     "parse_scenario",
     "scale_brands",
+    "scale_rates",
     "scenario_path",
     "schedule",
     "truth_path_for",

@@ -8,12 +8,15 @@ from pathlib import Path
 import pytest
 
 from streams.drills import (
+    Scenario,
     ScenarioError,
+    generate,
     ground_truth,
     list_scenarios,
     load_scenario,
     parse_scenario,
     scale_brands,
+    scale_rates,
     scenario_path,
 )
 
@@ -142,6 +145,22 @@ def test_scale_brands_clones_brands_and_events() -> None:
     assert {e.brand for e in big.events} <= {b.name for b in big.brands}
     with pytest.raises(ValueError, match="brands"):
         scale_brands(big, brands=0)
+
+
+def test_scale_rates_makes_the_same_drill_denser_and_shorter() -> None:
+    sc = load_scenario("product-recall")
+    dense = scale_rates(sc, factor=20)
+    assert dense.end_ms - dense.start_ms == sc.duration_ms // 20
+    hour = sc.start_ms + 3_600_000
+
+    def first_hour(scenario: Scenario) -> int:
+        return sum(1 for m in generate(scenario, seed=3) if m["ts"] < hour)
+
+    sparse_n, dense_n = first_hour(sc), first_hour(dense)
+    assert 15 * sparse_n < dense_n < 25 * sparse_n
+    assert max(m["ts"] for m in generate(dense, seed=3)) < dense.end_ms
+    with pytest.raises(ValueError, match="factor"):
+        scale_rates(sc, factor=0)
 
 
 _EVENT = """\
