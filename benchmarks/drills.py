@@ -7,7 +7,7 @@ through :class:`streams.processor.Processor` (decoding, scoring, windows,
 detectors, fusion; only Kafka is left out). The debrief compares the level
 changes with the drill's ground truth (see :mod:`streams.drills.debrief`).
 Every scenario is generated with ``K`` seeds (``N`` to ``N + K - 1``): one seed
-gives eight crisis events, too few for a median to mean much. Two delays are
+gives nine crisis events, too few for a median to mean much. Two delays are
 reported per event: from onset to the first level of 2 or more (the alert) and
 to the event's deserved level, both at the end of the bin that changed the
 level. A third says when that first alert can leave: a bin closes once its

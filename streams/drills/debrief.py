@@ -46,25 +46,40 @@ LEVELS: Final = ("calm", "watch", "alert", "crisis")
 
 @dataclass(frozen=True, slots=True)
 class LevelChange:
-    """A level change as the alerts topic carries it."""
+    """A level change as the alerts topic carries it.
+
+    ``emitted_ms``: when the worker sent it (its clock), if known; a change is
+    dated by its bin (``event_time_ms``) but known only once that bin closes.
+    """
 
     brand: str
     event_time_ms: int
     level: int
     previous_level: int
+    emitted_ms: int | None = None
 
     @classmethod
     def from_alert(cls, alert: Mapping[str, Any]) -> LevelChange:
         """From a decoded alert message."""
         from datetime import datetime
 
-        when = datetime.fromisoformat(str(alert["event_time"]).replace("Z", "+00:00"))
+        def ms(text: object) -> int:
+            return int(datetime.fromisoformat(str(text).replace("Z", "+00:00")).timestamp() * 1000)
+
+        emitted = alert.get("emitted_at")
         return cls(
             brand=str(alert["brand"]),
-            event_time_ms=int(when.timestamp() * 1000),
+            event_time_ms=ms(alert["event_time"]),
             level=int(alert["level"]),
             previous_level=int(alert["previous_level"]),
+            emitted_ms=None if emitted is None else ms(emitted),
         )
+
+    @property
+    def known_ms(self) -> int:
+        """When the change could be known: sent, or else the end of its bin."""
+        t = self.event_time_ms
+        return t if self.emitted_ms is None or self.emitted_ms < t else self.emitted_ms
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,13 +152,16 @@ def _outlived(
 ) -> tuple[float, bool]:
     """Minutes at 2 or more after ``episode_end_ms`` (counted up to ``stop_ms``: the
     brand's next episode, or the drill's end), and whether the level was still at 2 or
-    more when the drill ended with no other episode since."""
+    more when the drill ended with no other episode since.
+
+    The level is below 2 from when its fall could be known (:attr:`LevelChange.known_ms`):
+    a fall dated by a bin that closed hours later left the alert up for those hours."""
     if _levels_at(series, episode_end_ms) < 2:
         return 0.0, False
     fall = next((c for c in series if c.event_time_ms > episode_end_ms and c.level < 2), None)
-    until = stop_ms if fall is None else min(fall.event_time_ms, stop_ms)
-    stuck = until == drill_end_ms and (fall is None or fall.event_time_ms >= drill_end_ms)
-    return (until - episode_end_ms) / 60_000, stuck
+    until = stop_ms if fall is None else min(fall.known_ms, stop_ms)
+    stuck = until == drill_end_ms and (fall is None or fall.known_ms >= drill_end_ms)
+    return max(0.0, (until - episode_end_ms) / 60_000), stuck
 
 
 def _episodes(events: Sequence[GroundTruthEvent]) -> dict[int, tuple[int, int | None]]:

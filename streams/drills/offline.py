@@ -40,13 +40,20 @@ class OfflineRun:
 
 
 def frame(
-    mentions: Iterable[dict[str, Any]], *, chunk: int = 2_000, topic: str = "mentions"
+    mentions: Iterable[dict[str, Any]],
+    *,
+    chunk: int = 2_000,
+    span_ms: int = 300_000,
+    topic: str = "mentions",
 ) -> Iterator[list[Message]]:
     """Group arrival-ordered mentions into Kafka-like messages, per brand and chunk.
 
-    Each chunk of ``chunk`` mentions becomes one message per brand (a JSON array,
-    in arrival order); its record timestamp is the chunk's newest event time,
-    as if it was produced when its last mention arrived.
+    A chunk ends after ``chunk`` mentions, or before the first mention dated
+    ``span_ms`` or more after the chunk's first one: a worker takes what arrived
+    within a short time, so a quiet night is not one batch. Each chunk becomes one
+    message per brand (a JSON array, in arrival order); its record timestamp is
+    the chunk's newest event time, as if it was produced when its last mention
+    arrived.
     """
     encode = msgspec.json.encode
     offset = 0
@@ -66,6 +73,8 @@ def frame(
         return out
 
     for m in mentions:
+        if buffer and m["ts"] - buffer[0]["ts"] >= span_ms:
+            yield flush()
         buffer.append(m)
         if len(buffer) >= chunk:
             yield flush()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from streams.drills import generate, ground_truth, load_scenario
-from streams.drills.debrief import WEEK_MS, LevelChange, debrief
-from streams.drills.offline import run_offline
+from streams.drills.debrief import WEEK_MS, Debrief, LevelChange, debrief
+from streams.drills.offline import frame, run_offline
 from streams.drills.truth import GroundTruthEvent
+from streams.settings import Settings
 
 H = 3_600_000
 
@@ -86,19 +87,57 @@ def test_the_event_that_ends_last_carries_its_episode() -> None:
     assert missed.events[0].alert_after_end_min is None  # never detected
 
 
+def drill_debrief(name: str, *, seed: int, settings: Settings | None = None) -> Debrief:
+    """Run drill ``name`` offline and debrief it (checking nothing was late or invalid)."""
+    scenario = load_scenario(name)
+    run = run_offline(generate(scenario, seed=seed), settings=settings)
+    assert run.late == 0 and run.invalid == 0
+    return debrief(
+        ground_truth(scenario),
+        run.changes,
+        brands=[b.name for b in scenario.brands],
+        start_ms=scenario.start_ms,
+        end_ms=scenario.end_ms,
+    )
+
+
 def test_offline_recall_is_detected_and_the_campaign_is_not_a_crisis() -> None:
     for name, crisis in (("product-recall", True), ("viral-campaign", False)):
-        scenario = load_scenario(name)
-        run = run_offline(generate(scenario, seed=2))
-        d = debrief(
-            ground_truth(scenario),
-            run.changes,
-            brands=[b.name for b in scenario.brands],
-            start_ms=scenario.start_ms,
-            end_ms=scenario.end_ms,
-        )
-        assert run.late == 0 and run.invalid == 0
+        d = drill_debrief(name, seed=2)
         if crisis:
             assert all(o.detected for o in d.events)
         else:
             assert d.positive_spikes_raised == 0
+
+
+def test_a_fall_counts_from_when_it_was_sent_not_from_its_bin() -> None:
+    e1 = event("crisis", 3, 3, 10 * H, 12 * H)
+    up = LevelChange("acme", 10 * H, 3, 0)
+    # dated 12:30 (its bin) but sent at 19:00, when the brand's next mention closed it
+    late = LevelChange("acme", 12 * H + H // 2, 0, 3, emitted_ms=19 * H)
+    d = debrief([e1], [up, late], brands=["acme"], start_ms=0, end_ms=WEEK_MS)
+    assert d.events[0].alert_after_end_min == 420.0
+    on_time = LevelChange("acme", 12 * H + H // 2, 0, 3, emitted_ms=12 * H + H // 2 + 60_000)
+    d = debrief([e1], [up, on_time], brands=["acme"], start_ms=0, end_ms=WEEK_MS)
+    assert d.events[0].alert_after_end_min == 31.0
+
+
+def test_a_silent_night_after_a_crisis_no_longer_keeps_the_alert_up() -> None:
+    """The brand of ``late-night-outrage`` posts nothing from midnight to 7:00, right
+    after its crisis: its fall is known when its sister brand's traffic shows the
+    silence (``quiet_after_ms``), not at its first mention in the morning."""
+
+    def outlived(settings: Settings) -> float:
+        (outcome,) = drill_debrief("late-night-outrage", seed=1, settings=settings).crisis_events
+        assert outcome.detected and outcome.alert_after_end_min is not None
+        return outcome.alert_after_end_min
+
+    assert outlived(Settings()) < 60  # quiet_after_ms (15 min) and the levels' minimum times
+    assert outlived(Settings(quiet_after_ms=0)) > 6 * 60  # up until the morning
+
+
+def test_frame_ends_a_chunk_at_a_silence() -> None:
+    mentions = [{"brand": "acme", "ts": t} for t in (0, 10_000, 59_000, 61_000, 3_600_000)]
+    chunks = list(frame(mentions, chunk=100, span_ms=60_000))
+    assert [[m.timestamp_ms for m in c] for c in chunks] == [[59_000], [61_000], [3_600_000]]
+    assert len(list(frame(mentions, chunk=2, span_ms=10**9))) == 3
