@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -40,7 +41,7 @@ class OfflineRun:
 
 
 def frame(
-    mentions: Iterable[dict[str, Any]],
+    mentions: Iterable[Any],
     *,
     chunk: int = 2_000,
     span_ms: int = 300_000,
@@ -57,29 +58,54 @@ def frame(
     """
     encode = msgspec.json.encode
     offset = 0
-    buffer: list[dict[str, Any]] = []
+    record_ts = 0
+    buffer: list[Any] = []
+    first_ms: int | None = None  # the chunk's first event time
 
     def flush() -> list[Message]:
-        nonlocal offset
-        by_brand: dict[str, list[dict[str, Any]]] = {}
+        nonlocal offset, record_ts, first_ms
+        by_brand: dict[str, list[Any]] = {}
         for m in buffer:
-            by_brand.setdefault(m["brand"], []).append(m)
-        record_ts = max(m["ts"] for m in buffer)
+            brand = m.get("brand") if isinstance(m, dict) else None
+            by_brand.setdefault(brand if isinstance(brand, str) else "", []).append(m)
+        record_ts = max((t for t in map(_event_ms, buffer) if t is not None), default=record_ts)
         out = []
         for brand, items in by_brand.items():
             out.append(Message(topic, 0, offset, record_ts, brand.encode(), encode(items)))
             offset += 1
         buffer.clear()
+        first_ms = None
         return out
 
     for m in mentions:
-        if buffer and m["ts"] - buffer[0]["ts"] >= span_ms:
-            yield flush()
+        ts = _event_ms(m)
+        if ts is not None:
+            if buffer and first_ms is not None and ts - first_ms >= span_ms:
+                yield flush()
+            if first_ms is None:
+                first_ms = ts
         buffer.append(m)
         if len(buffer) >= chunk:
             yield flush()
     if buffer:
         yield flush()
+
+
+def _event_ms(mention: object) -> int | None:
+    """A mention's ``ts`` in epoch ms (an int, or RFC 3339 text), or None if it has no
+    valid one: the processor refuses such a mention, the framing only skips its time."""
+    ts = mention.get("ts") if isinstance(mention, dict) else None
+    if isinstance(ts, int) and not isinstance(ts, bool):
+        return ts
+    if isinstance(ts, str):
+        try:
+            when = datetime.fromisoformat(ts.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        if when.tzinfo is None:
+            return None
+        return int(when.timestamp() * 1000)
+    return None
 
 
 def run_offline(

@@ -60,3 +60,19 @@ def test_replay_with_stricter_settings_from_an_export(tmp_path: Path) -> None:
     assert "laiterie-dupre" in out and "ground truth of the drill" in out
     lines = [line for line in out.splitlines() if line.startswith("laiterie-dupre")]
     assert lines and all(line.count("->") >= 1 for line in lines)
+
+
+def test_a_file_with_text_timestamps_and_bad_rows_replays(tmp_path: Path) -> None:
+    """RFC 3339 timestamps are valid mentions; rows that are not mentions are refused,
+    as the worker refuses them, instead of stopping the replay."""
+    good = '"text":"hello","platform":"x","author":{"id":"u","followers":3}'
+    path = tmp_path / "mixed.jsonl"
+    path.write_text(
+        f'{{"id":"1","brand":"acme","ts":"2026-01-01T10:00:00Z",{good}}}\n'
+        f'{{"id":"2","brand":"acme","ts":1767261660000,{good}}}\n'
+        "42\n"
+        f'[{{"id":"3","ts":"not a time",{good}}},'
+        f' {{"id":"4","brand":"acme","ts":"2026-01-01T10:02:00+00:00",{good}}}]\n'
+    )
+    run = run_offline(read_mentions(path))
+    assert (run.mentions, run.invalid) == (3, 2)
