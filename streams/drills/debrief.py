@@ -48,8 +48,8 @@ LEVELS: Final = ("calm", "watch", "alert", "crisis")
 class LevelChange:
     """A level change as the alerts topic carries it.
 
-    ``emitted_ms``: when the worker sent it (its clock), if known; a change is
-    dated by its bin (``event_time_ms``) but known only once that bin closes.
+    ``emitted_ms``: when the worker sent it, if known on the drill's clock; a change
+    is dated by its bin (``event_time_ms``) but known only once that bin closes.
     """
 
     brand: str
@@ -59,14 +59,21 @@ class LevelChange:
     emitted_ms: int | None = None
 
     @classmethod
-    def from_alert(cls, alert: Mapping[str, Any]) -> LevelChange:
-        """From a decoded alert message."""
+    def from_alert(
+        cls, alert: Mapping[str, Any], *, sent_on_drill_clock: bool = False
+    ) -> LevelChange:
+        """From a decoded alert message.
+
+        ``sent_on_drill_clock``: the worker's clock ran on the drill's event time (an
+        offline run), so the alert's ``emitted_at`` says when the change was known. A
+        live drill's worker stamps wall-clock time: it is then ignored.
+        """
         from datetime import datetime
 
         def ms(text: object) -> int:
             return int(datetime.fromisoformat(str(text).replace("Z", "+00:00")).timestamp() * 1000)
 
-        emitted = alert.get("emitted_at")
+        emitted = alert.get("emitted_at") if sent_on_drill_clock else None
         return cls(
             brand=str(alert["brand"]),
             event_time_ms=ms(alert["event_time"]),

@@ -152,5 +152,5 @@ def run_offline(
         for brand in {b for b, _ in out.pending}:
             records[brand].outbox.clear()
         minutes += [decode.decode(value) for _, value in out.minutes]
-    changes = [LevelChange.from_alert(a) for a in alerts]
+    changes = [LevelChange.from_alert(a, sent_on_drill_clock=True) for a in alerts]
     return OfflineRun(changes, alerts, events, minutes, n, late, invalid, records)

@@ -141,3 +141,18 @@ def test_frame_ends_a_chunk_at_a_silence() -> None:
     chunks = list(frame(mentions, chunk=100, span_ms=60_000))
     assert [[m.timestamp_ms for m in c] for c in chunks] == [[59_000], [61_000], [3_600_000]]
     assert len(list(frame(mentions, chunk=2, span_ms=10**9))) == 3
+
+
+def test_the_sent_time_counts_only_on_the_drill_s_clock() -> None:
+    """A live drill's worker stamps wall-clock time, years after the drill's dates."""
+    alert = {
+        "brand": "acme",
+        "event_time": "2024-03-11T10:00:00Z",
+        "emitted_at": "2024-03-11T10:07:00Z",
+        "level": 0,
+        "previous_level": 3,
+    }
+    live = LevelChange.from_alert(alert)
+    assert live.emitted_ms is None and live.known_ms == live.event_time_ms
+    offline = LevelChange.from_alert(alert, sent_on_drill_clock=True)
+    assert offline.known_ms - offline.event_time_ms == 7 * 60_000
