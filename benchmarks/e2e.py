@@ -1175,9 +1175,10 @@ def main(argv: list[str] | None = None) -> int:
 
     log(f"generating {args.mentions:,} mentions of {args.scenario} for {args.brands} brands")
     t = time.monotonic()
-    if args.rate_scale <= 0:
-        p.error(f"--rate-scale {args.rate_scale}: must be > 0")
-    scenario = scale_rates(load_scenario(args.scenario), factor=args.rate_scale)
+    try:
+        scenario = scale_rates(load_scenario(args.scenario), factor=args.rate_scale)
+    except ValueError as exc:
+        p.error(f"--rate-scale: {exc}")
     stream = serialise(generate(scenario, seed=args.seed, brands=args.brands), args.mentions)
     n = len(stream)
     log(f"  {n:,} mentions in {time.monotonic() - t:.1f} s")

@@ -24,6 +24,7 @@ __all__ = [
     "Author",
     "AuthorKind",
     "Mention",
+    "event_time_ms",
 ]
 
 #: Who wrote a mention. ``official`` is the company's own account (its
@@ -57,6 +58,24 @@ _Rfc3339 = Annotated[
     datetime,
     msgspec.Meta(tz=True, description="RFC 3339 date-time with an offset."),
 ]
+
+_EventTime = _EpochMs | _Rfc3339
+
+
+def event_time_ms(value: object) -> int | None:
+    """``value`` read as a mention's ``ts``, in epoch ms, or None when the schema refuses it.
+
+    >>> event_time_ms("2026-01-01T00:00:00Z"), event_time_ms(1_767_225_600_000)
+    (1767225600000, 1767225600000)
+    >>> event_time_ms(5), event_time_ms("2026-01-01T00:00:00"), event_time_ms(True)
+    (None, None, None)
+    """
+    try:
+        ts = msgspec.convert(value, _EventTime)
+    except msgspec.ValidationError:
+        return None
+    ms = ts if isinstance(ts, int) else int(ts.timestamp() * 1000)
+    return ms if ms >= MIN_TS_MS else None
 
 
 class Author(msgspec.Struct, frozen=True, forbid_unknown_fields=False):

@@ -163,12 +163,13 @@ def _outlived(
 
     The level is below 2 from when its fall could be known (:attr:`LevelChange.known_ms`):
     a fall dated by a bin that closed hours later left the alert up for those hours."""
-    if _levels_at(series, episode_end_ms) < 2:
+    known = [c.level for c in series if c.known_ms <= episode_end_ms]
+    if not known or known[-1] < 2:  # below alert as far as anyone could know at the end
         return 0.0, False
-    fall = next((c for c in series if c.event_time_ms > episode_end_ms and c.level < 2), None)
+    fall = next((c for c in series if c.known_ms > episode_end_ms and c.level < 2), None)
     until = stop_ms if fall is None else min(fall.known_ms, stop_ms)
     stuck = until == drill_end_ms and (fall is None or fall.known_ms >= drill_end_ms)
-    return max(0.0, (until - episode_end_ms) / 60_000), stuck
+    return (until - episode_end_ms) / 60_000, stuck
 
 
 def _episodes(events: Sequence[GroundTruthEvent]) -> dict[int, tuple[int, int | None]]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -18,6 +17,7 @@ from prometheus_client import CollectorRegistry
 
 from streams.codec import MentionDecoder
 from streams.drills.debrief import LevelChange
+from streams.mention import event_time_ms
 from streams.metrics import Metrics
 from streams.processor import BrandRecord, Message, Processor
 from streams.settings import Settings
@@ -49,63 +49,51 @@ def frame(
 ) -> Iterator[list[Message]]:
     """Group arrival-ordered mentions into Kafka-like messages, per brand and chunk.
 
-    A chunk ends after ``chunk`` mentions, or before the first mention dated
-    ``span_ms`` or more after the chunk's first one: a worker takes what arrived
-    within a short time, so a quiet night is not one batch. Each chunk becomes one
-    message per brand (a JSON array, in arrival order); its record timestamp is
-    the chunk's newest event time, as if it was produced when its last mention
-    arrived.
+    The stream's clock is the newest event time seen so far (the worker's clock in
+    an offline run); a time the schema refuses does not move it (the processor
+    refuses such a mention, as a worker would). A mention dated far ahead of the
+    others does move it: a file holds no produce times to tell it from a gap in
+    the traffic. A chunk ends after ``chunk`` mentions, or before
+    a mention that moves the clock ``span_ms`` or more past where it stood when the
+    chunk began: a worker takes what arrived within a short time, so a quiet night
+    is not one batch. Each chunk becomes one message per brand (a JSON array, in
+    arrival order), its record timestamp the clock after its last mention, as if
+    it was produced when that mention arrived. Record timestamps never go back.
     """
     encode = msgspec.json.encode
     offset = 0
-    record_ts = 0
+    clock: int | None = None
+    began: int | None = None  # the clock when the chunk began
     buffer: list[Any] = []
-    first_ms: int | None = None  # the chunk's first event time
 
     def flush() -> list[Message]:
-        nonlocal offset, record_ts, first_ms
+        nonlocal offset, began
         by_brand: dict[str, list[Any]] = {}
         for m in buffer:
             brand = m.get("brand") if isinstance(m, dict) else None
             by_brand.setdefault(brand if isinstance(brand, str) else "", []).append(m)
-        record_ts = max((t for t in map(_event_ms, buffer) if t is not None), default=record_ts)
+        record_ts = clock if clock is not None else 0
         out = []
         for brand, items in by_brand.items():
             out.append(Message(topic, 0, offset, record_ts, brand.encode(), encode(items)))
             offset += 1
         buffer.clear()
-        first_ms = None
+        began = clock
         return out
 
     for m in mentions:
-        ts = _event_ms(m)
-        if ts is not None:
-            if buffer and first_ms is not None and ts - first_ms >= span_ms:
+        ts = event_time_ms(m.get("ts")) if isinstance(m, dict) else None
+        if ts is not None and (clock is None or ts > clock):
+            if buffer and began is not None and ts - began >= span_ms:
                 yield flush()
-            if first_ms is None:
-                first_ms = ts
+            clock = ts
+            if began is None:
+                began = ts
         buffer.append(m)
         if len(buffer) >= chunk:
             yield flush()
     if buffer:
         yield flush()
-
-
-def _event_ms(mention: object) -> int | None:
-    """A mention's ``ts`` in epoch ms (an int, or RFC 3339 text), or None if it has no
-    valid one: the processor refuses such a mention, the framing only skips its time."""
-    ts = mention.get("ts") if isinstance(mention, dict) else None
-    if isinstance(ts, int) and not isinstance(ts, bool):
-        return ts
-    if isinstance(ts, str):
-        try:
-            when = datetime.fromisoformat(ts.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        if when.tzinfo is None:
-            return None
-        return int(when.timestamp() * 1000)
-    return None
 
 
 def run_offline(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 from streams.drills.model import Event, Scenario
@@ -58,9 +59,12 @@ def scale_brands(scenario: Scenario, *, brands: int) -> Scenario:
 def scale_rates(scenario: Scenario, *, factor: float) -> Scenario:
     """Return ``scenario`` with every brand's baseline rate times ``factor``, shortened as much.
 
-    Events scale along (their peaks are multiples of the brand's rate). The drill
-    keeps its start and lasts ``factor`` times less (an hour at least), so that it
-    holds about as many mentions: a denser stream with fewer brand-bins per mention.
+    The drill keeps its start and lasts ``factor`` times less, but never less than
+    an hour nor longer than it was: a denser stream with fewer brand-bins per
+    mention, for throughput runs. Events keep their own times (their peaks, multiples
+    of the brand's rate, scale along), so those past the new end are cut off, and
+    the shortened drill holds about as many mentions as the original's calm traffic did
+    (fewer when the original's crisis is cut off).
 
     Parameters
     ----------
@@ -72,7 +76,7 @@ def scale_rates(scenario: Scenario, *, factor: float) -> Scenario:
     Raises
     ------
     ValueError
-        When ``factor <= 0``.
+        When ``factor`` is not a finite number > 0.
 
     Examples
     --------
@@ -84,11 +88,11 @@ def scale_rates(scenario: Scenario, *, factor: float) -> Scenario:
     >>> dense.duration_ms * 10 == sc.duration_ms, dense.start_ms == sc.start_ms
     (True, True)
     """
-    if not factor > 0:
+    if not (math.isfinite(factor) and factor > 0):
         raise ValueError(f"factor={factor!r} is not valid; valid values: a number > 0")
     brands = tuple(
         replace(b, baseline=replace(b.baseline, rate_per_hour=b.baseline.rate_per_hour * factor))
         for b in scenario.brands
     )
-    span = max(_HOUR_MS, round(scenario.duration_ms / factor))
+    span = min(scenario.duration_ms, max(_HOUR_MS, round(scenario.duration_ms / factor)))
     return replace(scenario, brands=brands, end_ms=scenario.start_ms + span)

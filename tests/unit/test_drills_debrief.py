@@ -120,6 +120,10 @@ def test_a_fall_counts_from_when_it_was_sent_not_from_its_bin() -> None:
     on_time = LevelChange("acme", 12 * H + H // 2, 0, 3, emitted_ms=12 * H + H // 2 + 60_000)
     d = debrief([e1], [up, on_time], brands=["acme"], start_ms=0, end_ms=WEEK_MS)
     assert d.events[0].alert_after_end_min == 31.0
+    # dated before the episode's end, sent long after it: the alert was still up
+    early = LevelChange("acme", 12 * H - 5 * 60_000, 0, 3, emitted_ms=19 * H)
+    d = debrief([e1], [up, early], brands=["acme"], start_ms=0, end_ms=WEEK_MS)
+    assert d.events[0].alert_after_end_min == 420.0
 
 
 def test_a_silent_night_after_a_crisis_no_longer_keeps_the_alert_up() -> None:
@@ -136,11 +140,25 @@ def test_a_silent_night_after_a_crisis_no_longer_keeps_the_alert_up() -> None:
     assert outlived(Settings(quiet_after_ms=0)) > 6 * 60  # up until the morning
 
 
-def test_frame_ends_a_chunk_at_a_silence() -> None:
-    mentions = [{"brand": "acme", "ts": t} for t in (0, 10_000, 59_000, 61_000, 3_600_000)]
-    chunks = list(frame(mentions, chunk=100, span_ms=60_000))
-    assert [[m.timestamp_ms for m in c] for c in chunks] == [[59_000], [61_000], [3_600_000]]
-    assert len(list(frame(mentions, chunk=2, span_ms=10**9))) == 3
+def test_frame_ends_a_chunk_at_a_silence_and_its_clock_never_goes_back() -> None:
+    t0 = 1_767_225_600_000
+
+    def times(offsets: list[int], **kw: int) -> list[list[int]]:
+        mentions = [{"brand": "acme", "ts": t0 + t} for t in offsets]
+        return [[m.timestamp_ms - t0 for m in c] for c in frame(mentions, **kw)]
+
+    assert times([0, 10_000, 59_000, 61_000, 3_600_000], chunk=100, span_ms=60_000) == [
+        [59_000],
+        [61_000],
+        [3_600_000],
+    ]
+    assert len(times([0, 10_000, 59_000, 61_000, 3_600_000], chunk=2, span_ms=10**9)) == 3
+    # a mention 10 minutes late after a full chunk: no chunk of its own, no clock going back
+    late = times([0, 1000, 2000, -600_000, 3000, 4000], chunk=3, span_ms=300_000)
+    assert late == [[2000], [4000]]
+    # a time the schema refuses does not move the clock
+    mentions = [{"brand": "acme", "ts": t0}, {"brand": "acme", "ts": 5}, {"ts": "2026-W01-1"}]
+    assert [m.timestamp_ms for c in frame(mentions) for m in c] == [t0, t0]
 
 
 def test_the_sent_time_counts_only_on_the_drill_s_clock() -> None:
