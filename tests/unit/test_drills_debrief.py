@@ -156,6 +156,8 @@ def test_frame_ends_a_chunk_at_a_silence_and_its_clock_never_goes_back() -> None
     # a mention 10 minutes late after a full chunk: no chunk of its own, no clock going back
     late = times([0, 1000, 2000, -600_000, 3000, 4000], chunk=3, span_ms=300_000)
     assert late == [[2000], [4000]]
+    last = times([0, 1000, 2000, 3000, 4000, -600_000], chunk=3, span_ms=300_000)
+    assert last == [[2000], [4000]]  # a chunk ending on a late mention keeps the clock
     # a time the schema refuses does not move the clock
     mentions = [{"brand": "acme", "ts": t0}, {"brand": "acme", "ts": 5}, {"ts": "2026-W01-1"}]
     assert [m.timestamp_ms for c in frame(mentions) for m in c] == [t0, t0]
