@@ -29,6 +29,7 @@ from detectors.bins import (
     NEGATIVE,
     OFFICIAL,
     REACH,
+    BinsUpdate,
     EventTimeBins,
     Sample,
 )
@@ -372,10 +373,14 @@ class BrandState:
         """Move event time forward without mentions (the brand went quiet)."""
         out = StateUpdate(0, 0, 0, [])
         self.bins.advance(watermark_ms=watermark_ms)
-        result = self.bins.last_update
+        self._run_closed(self.bins.last_update, out)
+        return out
+
+    def _run_closed(self, result: BinsUpdate, out: StateUpdate) -> None:
+        """Run the bins ``result`` closed through the detectors, then let the bins
+        drop them (:meth:`EventTimeBins.forget_closed`)."""
         self._run(result.closed_start_ms, result.closed_values, out)
         self.bins.forget_closed()
-        return out
 
     def _note_people(self, batch: MentionBatch) -> None:
         """Official posts are responses; employee posts are kept as evidence."""
@@ -669,7 +674,6 @@ def update_many(
     results = []
     for state, result in zip(states, closed, strict=True):
         out = StateUpdate(result.accepted, result.late, 0, [])
-        state._run(result.closed_start_ms, result.closed_values, out)
-        state.bins.forget_closed()
+        state._run_closed(result, out)
         results.append(out)
     return results
