@@ -90,6 +90,7 @@ from kafka.admin import KafkaAdminClient, NewTopic  # noqa: E402
 from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
 
 from benchmarks.closing import BinClosing  # noqa: E402
+from streams.alerts import ms_of  # noqa: E402
 from streams.drills import generate, load_scenario, scale_rates  # noqa: E402
 from streams.producer import MentionProducer  # noqa: E402
 from streams.settings import Settings, load_settings  # noqa: E402
@@ -800,12 +801,6 @@ class Alert:
     received: float
 
 
-def _ms(text: str) -> int:
-    from datetime import datetime
-
-    return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
-
-
 class AlertReader(threading.Thread):
     """Reads the alerts topic from the beginning; time-stamps each alert on receipt."""
 
@@ -839,7 +834,7 @@ class AlertReader(threading.Thread):
             try:
                 a = decode(msg.value())
                 self.alerts.append(
-                    Alert(a["brand"], _ms(a["event_time"]), int(a["level"]), a["alert_id"], now)
+                    Alert(a["brand"], ms_of(a["event_time"]), int(a["level"]), a["alert_id"], now)
                 )
             except (msgspec.DecodeError, KeyError, TypeError, ValueError):
                 self.errors += 1

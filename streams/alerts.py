@@ -27,6 +27,7 @@ __all__ = [
     "Level",
     "alert_from_change",
     "cloudevent_headers",
+    "ms_of",
     "rfc3339",
 ]
 
@@ -110,6 +111,15 @@ def rfc3339(ms: int) -> str:
     '2026-01-01T00:00:00.000Z'
     """
     return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def ms_of(stamp: str) -> int:
+    """RFC 3339 to epoch milliseconds: the inverse of :func:`rfc3339`.
+
+    >>> ms_of("2025-01-20T10:21:00.000Z"), ms_of(rfc3339(1767225600123))
+    (1737368460000, 1767225600123)
+    """
+    return int(datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp() * 1000)
 
 
 def alert_from_change(change: LevelChange, *, emitted_at_ms: int) -> Alert:

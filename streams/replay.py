@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 import msgspec
 
-from streams.alerts import rfc3339
+from streams.alerts import ms_of, rfc3339
 from streams.drills.offline import run_offline
 from streams.settings import Settings
 
@@ -55,11 +55,7 @@ def read_mentions(path: str | Path) -> Iterator[dict[str, Any]]:
 
 
 def _ms(text: str | None) -> int | None:
-    if not text:
-        return None
-    from datetime import datetime
-
-    return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
+    return ms_of(text) if text else None
 
 
 def summarise(events: Iterable[dict[str, Any]]) -> list[IncidentSummary]:

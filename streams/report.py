@@ -56,7 +56,7 @@ from typing import Any, Final
 
 import msgspec
 
-from streams.alerts import Alert, AlertAuthor, AlertReason
+from streams.alerts import Alert, AlertAuthor, AlertReason, ms_of
 from streams.archive import BrandRecordSet, read_archive, read_topics
 from streams.commands import brand_of_incident
 from streams.incidents import IncidentMessage, InsideInfo, Minute, ResponseInfo
@@ -232,15 +232,6 @@ class IncidentReport:
 
 
 # --- reading the record ------------------------------------------------------------------
-
-
-def ms_of(stamp: str) -> int:
-    """RFC 3339 to epoch milliseconds.
-
-    >>> ms_of("2025-01-20T10:21:00.000Z")
-    1737368460000
-    """
-    return int(datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp() * 1000)
 
 
 def load_minutes(messages: Iterable[Mapping[str, Any]], brand: str) -> tuple[int, list[Minute]]:

@@ -68,18 +68,15 @@ class LevelChange:
         offline run), so the alert's ``emitted_at`` says when the change was known. A
         live drill's worker stamps wall-clock time: it is then ignored.
         """
-        from datetime import datetime
-
-        def ms(text: object) -> int:
-            return int(datetime.fromisoformat(str(text).replace("Z", "+00:00")).timestamp() * 1000)
+        from streams.alerts import ms_of
 
         emitted = alert.get("emitted_at") if sent_on_drill_clock else None
         return cls(
             brand=str(alert["brand"]),
-            event_time_ms=ms(alert["event_time"]),
+            event_time_ms=ms_of(str(alert["event_time"])),
             level=int(alert["level"]),
             previous_level=int(alert["previous_level"]),
-            emitted_ms=None if emitted is None else ms(emitted),
+            emitted_ms=None if emitted is None else ms_of(str(emitted)),
         )
 
     @property
