@@ -228,11 +228,25 @@ class ToneDetector(Detector):
             aggressive, count, decay, base_decay, m, margin, 0.5, warmup, shifted
         )
 
-    def threshold(self, shift: ShareShift) -> float:
-        """The recent share at which ``shift`` would score :attr:`alarm_score`."""
-        return shift.threshold(
-            prior_strength=self.prior_strength, margin=self.margin, z=self._z_alarm
-        )
+    def threshold(self, shift: ShareShift, *, score: float | None = None) -> float:
+        """The recent share at which ``shift`` would reach ``score`` (default
+        :attr:`alarm_score`), given its current counts.
+
+        Examples
+        --------
+        >>> tone = ToneDetector()
+        >>> tone.update(20, 3, 0, end_ms=60_000)
+        >>> bar = tone.threshold(tone.negative)
+        >>> low, high = (tone.threshold(tone.negative, score=p) for p in (0.5, 0.99))
+        >>> low < bar < high
+        True
+        """
+        if score is None:
+            z = self._z_alarm
+        else:
+            check_fraction("score", score)
+            z = _probit(score)
+        return shift.threshold(prior_strength=self.prior_strength, margin=self.margin, z=z)
 
     def baseline(self, shift: ShareShift) -> float:
         """The baseline share of ``shift``."""

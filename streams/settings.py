@@ -113,7 +113,7 @@ class Settings:
     fusion_alert_elevation: float = 2.5
     fusion_crisis_elevation: float = 5.0
     fusion_keep_elevation: float = 1.5
-    fusion_alert_tone: float = 0.9
+    fusion_alert_tone: float = 0.8
     fusion_crisis_tone: float = 0.95
     fusion_crisis_doubling_min: float = 30.0
     fusion_hysteresis: float = 0.3

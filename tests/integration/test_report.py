@@ -40,7 +40,7 @@ from tests.kafka_helpers import isolated_settings
 
 pytestmark = pytest.mark.timeout(180)
 
-INC = "INC-20250120T1021-nuage-mobile"
+INC = "INC-20250120T1019-nuage-mobile"
 BRAND = "nuage-mobile"
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = (
@@ -217,11 +217,11 @@ def test_the_drill_report_in_numbers(report: IncidentReport) -> None:
     assert report.peak_level == 3
     assert [r.info.verdict for r in report.responses] == ["backfired", "calmed"]
     # The leak starts at 10:00 UTC (the drill's ground truth). Volume and tone together
-    # reach the alert rule at 10:21 before volume alone reaches the watch rule: the level
+    # reach the alert rule at 10:19 before volume alone reaches the watch rule: the level
     # goes from calm straight to alert, and the report dates the first echo back to 10:0x.
     assert report.first_echo.rule == "surplus"
     assert ms_of("2025-01-20T10:00:00Z") <= report.first_echo.at_ms <= ms_of("2025-01-20T10:05Z")
-    assert report.reached_ms[2] == report.opened_ms == ms_of("2025-01-20T10:21:00Z")
+    assert report.reached_ms[2] == report.opened_ms == ms_of("2025-01-20T10:19:00Z")
     # After the second peak (18:04) the hour's volume is still about eight times the last
     # week's normal, with a negative tone: alert, then watch, still on when the incident
     # resolves an hour after the alert ended.
