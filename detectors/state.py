@@ -379,8 +379,9 @@ class BrandState:
     def _run_closed(self, result: BinsUpdate, out: StateUpdate) -> None:
         """Run the bins ``result`` closed through the detectors, then let the bins
         drop them (:meth:`EventTimeBins.forget_closed`)."""
-        self._run(result.closed_start_ms, result.closed_values, out)
-        self.bins.forget_closed()
+        if result.closed_start_ms.size:  # most updates of a busy worker close none
+            self._run(result.closed_start_ms, result.closed_values, out)
+            self.bins.forget_closed()
 
     def _note_people(self, batch: MentionBatch) -> None:
         """Official posts are responses; employee posts are kept as evidence."""

@@ -262,6 +262,10 @@ class Metrics:
             )
         return children
 
+    def has_brand(self, brand: str) -> bool:
+        """Whether the brand's series exist (its gauges were set since it came)."""
+        return brand in self._children
+
     def processed(self, brand: str) -> Counter:
         """The brand's processed-mentions counter."""
         return self._brand(brand).processed

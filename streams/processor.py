@@ -461,9 +461,12 @@ class Processor:
         if durable:
             out.dirty[brand] = partition
         metrics = self.metrics
+        if update.closed_bins or not metrics.has_brand(brand):
+            self.publish(brand, record)  # the gauges show the last closed bin
+        else:
+            self._note_watermark(brand, record)
         if update.accepted:
             metrics.processed(brand).inc(update.accepted)
-        self.publish(brand, record)
         now = self.clock_ms()
         key = brand.encode()
         for change in update.changes:
@@ -488,10 +491,7 @@ class Processor:
     def publish(self, brand: str, record: BrandRecord) -> None:
         """Set the brand's gauges (level, scores) and newest mention time from its record."""
         state = record.state
-        if record.heard is not None:
-            self.watermarks[brand] = record.heard[2]
-        elif state.bins.watermark_ms is not None:
-            self.watermarks[brand] = state.bins.watermark_ms
+        self._note_watermark(brand, record)
         scores = state.scores
         self.metrics.set_brand(
             brand,
@@ -504,6 +504,13 @@ class Processor:
             drift=state.volume.drift,
             negative_share=state.tone.negative.share,
         )
+
+    def _note_watermark(self, brand: str, record: BrandRecord) -> None:
+        """The brand's newest mention time, for ``tocsin_event_time_lag_seconds``."""
+        if record.heard is not None:
+            self.watermarks[brand] = record.heard[2]
+        elif record.state.bins.watermark_ms is not None:
+            self.watermarks[brand] = record.state.bins.watermark_ms
 
     def _queue(self, record: BrandRecord, brand: str, out: Output, message: PendingMessage) -> None:
         record.outbox.append(message)

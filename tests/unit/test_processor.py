@@ -592,3 +592,25 @@ def test_an_offline_run_lets_a_silent_brand_fall_too() -> None:
     mixed = sorted(crisis() + neighbour(), key=lambda m: m["ts"])
     levels = [a["level"] for a in run_offline(mixed).alerts if a["brand"] == "acme"]
     assert max(levels) >= 2 and levels[-1] == 0
+
+
+def test_the_gauges_show_the_last_closed_bin_after_every_batch() -> None:
+    """A brand's gauges exist from its first message and follow its level and scores,
+    whether a batch closes bins or not (they are set only when one does)."""
+    mentions = baseline_then_burst("acme", seed=3)
+    records: dict = {}
+    processor = make_processor(records)
+    registry = processor.metrics.registry
+    messages = messages_of(mentions, per_message=1)
+    levels = set()
+    for i in range(0, len(messages), 7):
+        processor.process(messages[i : i + 7])
+        state = records["acme"].state
+        sample = registry.get_sample_value
+        assert sample("tocsin_brand_level", {"brand": "acme"}) == state.level
+        assert sample("tocsin_brand_volume_elevation", {"brand": "acme"}) == state.scores.elevation
+        assert sample("tocsin_brand_score", {"brand": "acme", "signal": "negative"}) == (
+            state.scores.negative
+        )
+        levels.add(state.level)
+    assert max(levels) >= 2  # the level moved: the gauges were followed through changes
