@@ -120,11 +120,33 @@ class ShareShift:
         return self._n
 
     def threshold(self, *, prior_strength: float, margin: float, z: float) -> float:
-        """Recent share at which the score would reach ``Phi(z)``, given current counts."""
-        p0 = self.baseline(prior_strength)
-        target = p0 + margin
-        sd = math.sqrt(max(target * (1.0 - target), 1e-6) / (self._n + prior_strength + 1.0))
-        return min(1.0, target + z * sd)
+        """Recent share (as :attr:`share`: unshrunk) at which the score would be
+        ``Phi(z)``, given the current counts; 1 when no share would reach it.
+
+        The score's shrunk mean ``M`` solves ``M - p0 - margin = z * sd(M)`` (the
+        score's own normal approximation, a quadratic in ``M``); the recent share
+        that gives ``M`` once shrunk toward the baseline is the threshold.
+
+        Examples
+        --------
+        >>> s = ShareShift(0.15)
+        >>> s.__setstate__((0.15, 12.0, 40.0, 90.0, 600.0, 0.0, 0.3))
+        >>> t = s.threshold(prior_strength=15.0, margin=0.1, z=1.2816)  # Phi(z) = 0.9
+        >>> s.__setstate__((0.15, t * 40.0, 40.0, 90.0, 600.0, 0.0, t))
+        >>> s.update(0.0, 0.0, 1.0, 1.0, 15.0, 0.1, 0.5, 300.0, 0.05)  # no new bin
+        >>> round(s.score, 4)
+        0.9
+        """
+        m, rn = prior_strength, self._n
+        p0 = self.baseline(m)
+        d = p0 + margin
+        if d >= 1.0 or rn <= 0.0:
+            return 1.0
+        c = z * z / (rn + m + 1.0)
+        root = math.sqrt(c * (c + 4.0 * d * (1.0 - d)))
+        mean = ((2.0 * d + c) + (root if z > 0 else -root)) / (2.0 * (1.0 + c))
+        share = (mean * (rn + m) - m * p0) / rn
+        return min(1.0, max(0.0, share))
 
 
 class ToneDetector(Detector):
@@ -143,7 +165,8 @@ class ToneDetector(Detector):
     negative_prior, aggressive_prior
         Shares assumed before the brand's baseline is learnt.
     alarm_score
-        Score reported as the threshold in explanations.
+        Default score of :meth:`threshold` (a brand's explanations use its level
+        rules' ``alert_tone`` instead).
     warmup_mentions
         Mentions the baseline learns from unconditionally, at the start.
     shifted_weight
@@ -168,8 +191,8 @@ class ToneDetector(Detector):
     True
     >>> quiet = ToneDetector()
     >>> quiet.update(3, 3, 3, end_ms=60_000)    # three angry posts at 3 a.m.
-    >>> quiet.aggressive.score < quiet.alarm_score  # below what any level needs
-    True
+    >>> round(quiet.aggressive.score, 2)        # under 0.8, what alert needs
+    0.75
     """
 
     def __init__(

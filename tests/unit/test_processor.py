@@ -614,3 +614,13 @@ def test_the_gauges_show_the_last_closed_bin_after_every_batch() -> None:
         )
         levels.add(state.level)
     assert max(levels) >= 2  # the level moved: the gauges were followed through changes
+
+
+def test_a_new_brands_gauges_exist_before_its_first_bin_closes() -> None:
+    mentions = baseline_then_burst("acme", seed=3)
+    processor = make_processor({})
+    out = processor.process(messages_of(mentions[:1], per_message=1))
+    assert out.mentions == 1
+    registry = processor.metrics.registry
+    assert registry.get_sample_value("tocsin_brand_level", {"brand": "acme"}) == 0
+    assert registry.get_sample_value("tocsin_brand_volume_elevation", {"brand": "acme"}) == 1.0

@@ -7,7 +7,8 @@ import pytest
 
 from detectors.fusion import LevelFusion
 from detectors.state import BrandState, DetectionSettings
-from tests.synthetic import random_batch
+from streams.drills.offline import run_offline
+from tests.synthetic import baseline_then_burst, random_batch
 
 MIN = 60_000
 T0 = 1_767_225_600_000
@@ -32,3 +33,17 @@ def test_the_tone_signals_threshold_is_the_alert_rules(signal: str) -> None:
         assert found.threshold == state.tone.threshold(shift, score=alert_tone)
         thresholds[alert_tone] = found.threshold
     assert thresholds[0.7] < thresholds[0.95]
+
+
+def test_an_alerts_tone_share_is_over_its_threshold_exactly_when_its_score_is() -> None:
+    """Value and threshold are on one scale (the unshrunk recent share), so the
+    explanation says a share crossed its line only when its score passed the rule's."""
+    alert_tone = DetectionSettings().fusion.alert_tone
+    seen = 0
+    for seed in range(4):
+        for alert in run_offline(baseline_then_burst("acme", seed=seed)).alerts:
+            for s in alert["signals"]:
+                if s["name"] in ("negative_share", "aggressive_share"):
+                    seen += 1
+                    assert (s["value"] >= s["threshold"]) == (s["score"] >= alert_tone), s
+    assert seen >= 8
