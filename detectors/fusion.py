@@ -185,6 +185,27 @@ class LevelFusion(Detector):
         self._onset_ms: int | None = None  # last volume onset
         self._held_onset = False  # the last onset still counts
 
+    def retuned(self, thresholds: LevelFusion) -> LevelFusion:
+        """A fusion with the parameters of ``thresholds`` and the state of this one
+        (level, reasons, onset and hold times): new settings for a brand that keeps
+        its level.
+
+        Examples
+        --------
+        >>> f = LevelFusion()
+        >>> f.update(Scores(onset=0.9, elevation=8.0, negative=0.85, aggressive=0.0),
+        ...          end_ms=60_000)
+        >>> g = f.retuned(LevelFusion(alert_tone=0.9))
+        >>> f.level, g.level, g.alert_tone, g.reasons == f.reasons
+        (2, 2, 0.9, True)
+        """
+        tuned = thresholds.clone()
+        probe = object.__new__(LevelFusion)
+        probe._init_state()  # the names of the state, whatever it holds
+        for name in vars(probe):
+            setattr(tuned, name, getattr(self, name))
+        return tuned
+
     # -- outputs ---------------------------------------------------------------
     @property
     def level(self) -> int:

@@ -14,7 +14,7 @@ import re
 import uuid
 from collections import deque
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final
 
 import numpy as np
@@ -360,6 +360,13 @@ class BrandState:
         if expectation not in self.expectations:
             self.expectations.append(expectation)
             del self.expectations[:-20]
+
+    def retune(self, fusion: LevelFusion) -> None:
+        """Take the level rules' thresholds of ``fusion`` (changed settings), keeping the
+        brand's level and its timers; the other detection settings stay the brand's."""
+        if self.fusion._get_params() != fusion._get_params():
+            self.fusion = self.fusion.retuned(fusion)
+        self.settings = replace(self.settings, fusion=fusion)
 
     def acknowledge(self, incident: str, *, by: str, note: str, at_ms: int) -> IncidentEvent | None:
         """Record that someone took an incident in hand."""

@@ -325,7 +325,15 @@ class Processor:
         if record is None:
             record = BrandRecord(BrandState(brand=brand, settings=self.detection))
             self.records[brand] = record
+        else:
+            self._retune(record.state)
         return record
+
+    def _retune(self, state: BrandState) -> None:
+        """A record written with other level rules (changed ``fusion_*``, or an upgrade
+        with new defaults) takes this worker's, keeping its level (once per record)."""
+        if state.settings.fusion is not self.detection.fusion:
+            state.retune(self.detection.fusion)
 
     def _apply_all(
         self, groups: dict[str, list[tuple[Message, list[Mention]]]], out: Output
@@ -438,6 +446,7 @@ class Processor:
                 target = heard[2] + silence - quiet_ms
                 if silence < quiet_ms or watermark is None or watermark >= target:
                     continue
+                self._retune(state)
                 update = state.advance(watermark_ms=target)
                 self.metrics.quiet_bins.inc(update.closed_bins)
                 # Written only when it has something to send; otherwise the next

@@ -12,6 +12,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 import streams.processor as processor_module
+from detectors.fusion import LevelFusion
 from detectors.lexicon import LexiconToneScorer
 from detectors.state import BrandState, DetectionSettings
 from streams.codec import MentionDecoder
@@ -624,3 +625,38 @@ def test_a_new_brands_gauges_exist_before_its_first_bin_closes() -> None:
     registry = processor.metrics.registry
     assert registry.get_sample_value("tocsin_brand_level", {"brand": "acme"}) == 0
     assert registry.get_sample_value("tocsin_brand_volume_elevation", {"brand": "acme"}) == 1.0
+
+
+def test_a_record_written_with_other_level_rules_takes_the_workers() -> None:
+    """Changed ``fusion_*`` settings (or new defaults) reach the brands already in
+    the changelog at their next mention, and their level is kept."""
+    mentions = baseline_then_burst("acme", seed=3)
+    messages = messages_of(mentions, per_message=1)
+    old_rules = DetectionSettings(fusion=LevelFusion(alert_tone=0.95, min_alert_ms=0))
+    records = {"acme": BrandRecord(BrandState(brand="acme", settings=old_rules))}
+    before = make_processor(records)
+    before.detection = old_rules
+    before.process(messages[:-1])
+    restored = {"acme": loads_state(dumps_state(records["acme"]))}
+    state = restored["acme"].state
+    assert state.level >= 2 and state.fusion.alert_tone == 0.95
+    make_processor(restored).process(messages[-1:])
+    state = restored["acme"].state
+    assert state.fusion.alert_tone == DetectionSettings().fusion.alert_tone == 0.8
+    assert state.fusion.min_alert_ms == DetectionSettings().fusion.min_alert_ms
+
+
+def test_retuning_a_brand_keeps_its_level_and_timers() -> None:
+    records: dict = {}
+    make_processor(records).process(messages_of(baseline_then_burst("acme", seed=3), per_message=1))
+    state = records["acme"].state
+    assert state.level >= 2
+    kept = (state.level, state.fusion.reasons, state.fusion._held_ms, state.fusion._onset_ms)
+    state.retune(LevelFusion(alert_tone=0.95))
+    assert state.fusion.alert_tone == 0.95 and state.settings.fusion.alert_tone == 0.95
+    assert kept == (
+        state.level,
+        state.fusion.reasons,
+        state.fusion._held_ms,
+        state.fusion._onset_ms,
+    )
