@@ -200,10 +200,13 @@ class LevelFusion(Detector):
         (2, 2, 0.9, True)
         """
         tuned = thresholds.clone()
-        probe = object.__new__(LevelFusion)
+        params = tuned._get_params()
+        probe = object.__new__(type(tuned))
+        probe.__dict__.update(params)
         probe._init_state()  # the names of the state, whatever it holds
-        for name in vars(probe):
-            setattr(tuned, name, getattr(self, name))
+        for name in set(vars(probe)) - set(params):
+            # a state part this older object lacks keeps its fresh value
+            setattr(tuned, name, getattr(self, name, getattr(tuned, name)))
         return tuned
 
     # -- outputs ---------------------------------------------------------------

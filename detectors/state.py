@@ -14,7 +14,7 @@ import re
 import uuid
 from collections import deque
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
 from typing import Final
 
 import numpy as np
@@ -366,7 +366,13 @@ class BrandState:
         brand's level and its timers; the other detection settings stay the brand's."""
         if self.fusion._get_params() != fusion._get_params():
             self.fusion = self.fusion.retuned(fusion)
-        self.settings = replace(self.settings, fusion=fusion)
+        # field by field: settings pickled by an older version may lack a newer field
+        kept = {
+            f.name: getattr(self.settings, f.name)
+            for f in fields(DetectionSettings)
+            if f.name != "fusion" and hasattr(self.settings, f.name)
+        }
+        self.settings = DetectionSettings(**kept, fusion=fusion)
 
     def acknowledge(self, incident: str, *, by: str, note: str, at_ms: int) -> IncidentEvent | None:
         """Record that someone took an incident in hand."""

@@ -640,8 +640,10 @@ def test_a_record_written_with_other_level_rules_takes_the_workers() -> None:
     restored = {"acme": loads_state(dumps_state(records["acme"]))}
     state = restored["acme"].state
     assert state.level >= 2 and state.fusion.alert_tone == 0.95
-    make_processor(restored).process(messages[-1:])
+    processor = make_processor(restored)
+    processor.process(messages[-1:])
     state = restored["acme"].state
+    assert state.settings.fusion is processor.detection.fusion  # retuned once, then known
     assert state.fusion.alert_tone == DetectionSettings().fusion.alert_tone == 0.8
     assert state.fusion.min_alert_ms == DetectionSettings().fusion.min_alert_ms
 
