@@ -67,7 +67,7 @@ _N_FIELDS: Final = len(FIELDS)
 _MAX_GAP_BINS: Final = 20_160  # two weeks of one-minute bins
 _EMPTY: Final = np.iinfo(np.int64).max
 _MIN_TS: Final = np.iinfo(np.int64).min
-_SEGMENT: Final = np.int64(1 << 46)  # > any epoch-ms timestamp before the year 4200
+_MAX_OFFSET: Final = 1 << 62  # brand offsets of the running maximum stay below it
 _BIN_SPAN: Final = np.int64(1 << 26)  # bins of one batch, in the one-key sort
 _KEY_SCALE: Final = float(2**62)  # id hashes are 63-bit; reach keys use their top 62 bits
 
@@ -484,9 +484,19 @@ def update_many(
     ts = batch.ts_ms
     if k_items == 1 and int(starts[0]) == 0 and int(lengths[0]) == n:
         run = np.maximum.accumulate(ts)
-    else:  # running maximum within each brand: offsets keep brands apart
-        shifted = ts + seg * _SEGMENT
-        run = np.maximum.accumulate(shifted) - seg * _SEGMENT
+    else:  # running maximum within each brand: offsets past the batch's span keep them apart
+        low = int(ts.min())
+        span = int(ts.max()) - low + 1
+        if span * k_items < _MAX_OFFSET:
+            offset = seg * np.int64(span) - np.int64(low)
+            run = np.maximum.accumulate(ts + offset) - offset
+        else:  # a batch spanning millennia over many brands: one brand at a time
+            run = np.concatenate(
+                [
+                    np.maximum.accumulate(ts[lo:hi])
+                    for lo, hi in zip(starts, starts + lengths, strict=True)
+                ]
+            )
     wm0 = np.array(
         [_MIN_TS if it._watermark is None else it._watermark for it in items], dtype=np.int64
     )

@@ -397,14 +397,15 @@ class DetectionAgent:
             else:
                 metrics.incident_events.inc()
 
-    def unacknowledged(self) -> dict[int, int]:
-        """Open incidents without acknowledgement, by current level (read at scrape time)."""
-        counts: dict[int, int] = {}
-        for record in list(self.records.values()):
+    def unacknowledged(self) -> dict[str, int]:
+        """The current level of each open incident nobody acknowledged, by brand (read
+        at scrape time)."""
+        levels: dict[str, int] = {}
+        for brand, record in list(self.records.items()):
             inc = record.state.incidents.current
             if inc is not None and not inc.acknowledged:
-                counts[inc.level] = counts.get(inc.level, 0) + 1
-        return counts
+                levels[brand] = inc.level
+        return levels
 
     def consumer_lag(self) -> dict[int, int]:
         """Messages of the mentions topic not yet committed, per partition this worker owns."""
@@ -429,7 +430,16 @@ class DetectionAgent:
 
     # -- recovery --------------------------------------------------------------
     async def on_recover(self) -> None:
-        """After recovery: finish the delivery of alerts left in outboxes."""
+        """After recovery: finish the delivery of alerts left in outboxes. An error
+        ends the process (:func:`fail_stop`): Faust runs this callback in a task
+        whose failure it does not report, and the alerts would wait for the next
+        rebalance."""
+        try:
+            await self._on_recover()
+        except Exception as exc:
+            fail_stop(exc)
+
+    async def _on_recover(self) -> None:
         assignment = self.table.app.consumer.assignment()
         mine = [tp for tp in assignment if tp.topic == self.settings.mentions_topic]
         self.processor.metrics.assigned.set(len(mine))
@@ -438,6 +448,7 @@ class DetectionAgent:
         for brand in [b for b in self.processor.watermarks if b not in held]:
             del self.processor.watermarks[brand]
             self.processor.metrics.forget(brand)
+        self.processor.metrics.brands.set(len(held))
         waiting = {b: r for b, r in list(self.records.items()) if r.outbox}
         for brand, record in list(self.records.items()):
             # Gauges at once, not at the brand's next mention: a crisis stays paged.
@@ -469,7 +480,10 @@ class DetectionAgent:
         """CloudEvents ids among the newest messages of every partition of ``topic``."""
         servers = self.settings.bootstrap_servers
         consumer = aiokafka.AIOKafkaConsumer(
-            bootstrap_servers=servers, enable_auto_commit=False, group_id=None
+            bootstrap_servers=servers,
+            enable_auto_commit=False,
+            group_id=None,
+            auto_offset_reset="earliest",  # the log's start moved under the seek: from there
         )
         await consumer.start()
         ids: set[str] = set()
@@ -483,9 +497,11 @@ class DetectionAgent:
             ends = await log_end_offsets(
                 consumer, tps, broker_kind=self.settings.broker_kind, bootstrap_servers=servers
             )
+            # Retention deletes the oldest messages: the log may start past 0.
+            starts = await consumer.beginning_offsets(tps)
             for tp in tps:
-                consumer.seek(tp, max(0, ends[tp] - OUTBOX_LOOKBACK))
-            remaining = {tp for tp in tps if ends[tp] > 0}
+                consumer.seek(tp, max(starts[tp], ends[tp] - OUTBOX_LOOKBACK))
+            remaining = {tp for tp in tps if ends[tp] > starts[tp]}
             while remaining:
                 batch = await consumer.getmany(*remaining, timeout_ms=1000)
                 if not batch:

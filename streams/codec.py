@@ -21,6 +21,7 @@ import msgspec
 from streams.mention import MIN_TS_MS, Mention
 
 __all__ = [
+    "DECODE_ERRORS",
     "REASONS",
     "Decoded",
     "MentionDecoder",
@@ -70,15 +71,25 @@ class Decoded:
 _TIMESTAMP_PATH = re.compile(r"at `\$(\[\d+\])?\.ts`")
 
 
-def classify(exc: msgspec.ValidationError | msgspec.DecodeError) -> Reason:
-    """Map a msgspec error to a reason.
+#: What decoding untrusted bytes may raise: msgspec's errors (a ValidationError is a
+#: DecodeError), invalid UTF-8 inside a JSON string, and nesting deeper than the
+#: interpreter's recursion limit.
+DECODE_ERRORS: Final = (msgspec.DecodeError, UnicodeDecodeError, RecursionError)
+
+
+def classify(exc: Exception) -> Reason:
+    """Map a decoding error (one of :data:`DECODE_ERRORS`) to a reason.
 
     >>> classify(msgspec.ValidationError("Object missing required field `brand`"))
     'missing_field'
     >>> classify(msgspec.ValidationError("Expected `int` >= 0 - at `$.author.followers`"))
     'bad_value'
+    >>> classify(UnicodeDecodeError("utf-8", b"\\xff", 0, 1, "invalid start byte"))
+    'not_json'
+    >>> classify(RecursionError("maximum recursion depth exceeded"))
+    'not_json'
     """
-    if isinstance(exc, msgspec.DecodeError) and not isinstance(exc, msgspec.ValidationError):
+    if not isinstance(exc, msgspec.ValidationError):
         return "not_json"
     text = str(exc)
     on_ts = bool(_TIMESTAMP_PATH.search(text))
@@ -146,22 +157,25 @@ class MentionDecoder:
             return self._decode_batch(key, value, record_ts_ms)
         try:
             mention = self._one.decode(value)
-        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        except DECODE_ERRORS as exc:
             return Decoded([], [_reject(exc, value, None)], 0, False)
         return self._check([mention], [value], key, record_ts_ms, batch=False)
 
     def _decode_batch(self, key: bytes | None, value: bytes, record_ts_ms: int) -> Decoded:
         try:
             mentions = self._many.decode(value)
-        except msgspec.ValidationError:
+        except (msgspec.ValidationError, UnicodeDecodeError):
             pass  # some elements are bad: split below
-        except msgspec.DecodeError as exc:
+        except DECODE_ERRORS as exc:
             return Decoded([], [_reject(exc, value, None)], 0, True)
         else:
             if not mentions:
                 return Decoded([], [Reject("empty_batch", "[]", "", value, None)], 0, True)
             return self._check(mentions, None, key, record_ts_ms, batch=True, whole=value)
-        raws = self._raws.decode(value)
+        try:
+            raws = self._raws.decode(value)
+        except DECODE_ERRORS as exc:  # not JSON after all, past the first bad element
+            return Decoded([], [_reject(exc, value, None)], 0, True)
         good: list[Mention] = []
         good_raw: list[bytes] = []
         good_index: list[int] = []
@@ -170,7 +184,7 @@ class MentionDecoder:
             data = bytes(raw)
             try:
                 good.append(self._one.decode(data))
-            except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+            except DECODE_ERRORS as exc:
                 rejects.append(_reject(exc, data, i))
             else:
                 good_raw.append(data)
@@ -190,7 +204,13 @@ class MentionDecoder:
         index: list[int] | None = None,
     ) -> Decoded:
         """Checks a schema cannot express: key = brand, time bound, text length."""
-        brand = key.decode("utf-8", "replace") if key is not None else None
+        brand: str | None = None
+        no_brand = "the message has no key; the key must be the brand"
+        if key is not None:
+            try:
+                brand = key.decode()  # strict: another key must not pass for the brand
+            except UnicodeDecodeError:
+                no_brand = f"key {key!r} is not UTF-8; the key must be the brand"
         latest = record_ts_ms + self.max_future_ms
         cut = self.max_text_chars
         out: list[Mention] = []
@@ -200,14 +220,17 @@ class MentionDecoder:
             reason: Reason | None = None
             detail = ""
             if brand is None:
-                reason, detail = "key_mismatch", "the message has no key; the key must be the brand"
+                reason, detail = "key_mismatch", no_brand
             elif m.brand != brand:
                 reason, detail = "key_mismatch", f"key {brand!r} but brand {m.brand!r}"
             else:
                 ts = m.ts_ms
                 if ts > latest:
                     reason = "timestamp_out_of_range"
-                    detail = f"ts {ts} is more than max_future_ms after its record ({record_ts_ms})"
+                    detail = (
+                        f"ts {ts} is more than max_future_ms after its record time, or the"
+                        f" worker's clock if earlier ({record_ts_ms})"
+                    )
                 elif ts < MIN_TS_MS:
                     reason = "timestamp_out_of_range"
                     detail = f"ts {ts} is before 2000-01-01 ({MIN_TS_MS})"
@@ -224,7 +247,5 @@ class MentionDecoder:
         return Decoded(out, rejects, truncated, batch)
 
 
-def _reject(
-    exc: msgspec.ValidationError | msgspec.DecodeError, raw: bytes, index: int | None
-) -> Reject:
+def _reject(exc: Exception, raw: bytes, index: int | None) -> Reject:
     return Reject(classify(exc), str(exc), type(exc).__qualname__, raw, index)

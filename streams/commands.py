@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 import msgspec
 from kafka import KafkaProducer
 
+from streams.mention import BrandName, EpochMs
 from streams.settings import Settings
 
 __all__ = [
@@ -37,7 +38,7 @@ class AckCommand(msgspec.Struct, frozen=True, tag="ack", tag_field="command"):
     command_id: str
     incident_id: str
     by: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-    at: int  # epoch ms, when the command was given
+    at: EpochMs  # when the command was given
     note: _Text = ""
 
 
@@ -45,11 +46,11 @@ class ExpectCommand(msgspec.Struct, frozen=True, tag="expect", tag_field="comman
     """A window in which a positive spike of the brand is expected (no alert for it)."""
 
     command_id: str
-    brand: str
-    from_ms: int
-    to_ms: int
+    brand: BrandName
+    from_ms: EpochMs
+    to_ms: EpochMs
     kind: ExpectationKind
-    at: int
+    at: EpochMs
     note: _Text = ""
 
 

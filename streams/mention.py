@@ -23,6 +23,8 @@ __all__ = [
     "MIN_TS_MS",
     "Author",
     "AuthorKind",
+    "BrandName",
+    "EpochMs",
     "Mention",
     "event_time_ms",
 ]
@@ -41,7 +43,8 @@ MAX_TEXT_BYTES: Final = 100_000
 MIN_TS_MS: Final = 946_684_800_000
 
 _Id = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
-_Brand = Annotated[
+#: A brand's name, as mentions, commands and Kafka keys carry it.
+BrandName = Annotated[
     str,
     msgspec.Meta(
         min_length=1,
@@ -50,7 +53,8 @@ _Brand = Annotated[
         description="The watched brand; also the Kafka key.",
     ),
 ]
-_EpochMs = Annotated[
+#: A time in epoch milliseconds, from 2000 to the end of the year 9999.
+EpochMs = Annotated[
     int,
     msgspec.Meta(ge=MIN_TS_MS, le=253_402_300_799_999, description="Epoch milliseconds, UTC."),
 ]
@@ -59,7 +63,7 @@ _Rfc3339 = Annotated[
     msgspec.Meta(tz=True, description="RFC 3339 date-time with an offset."),
 ]
 
-_EventTime = _EpochMs | _Rfc3339
+_EventTime = EpochMs | _Rfc3339
 
 
 def event_time_ms(value: object) -> int | None:
@@ -90,8 +94,8 @@ class Mention(msgspec.Struct, frozen=True, forbid_unknown_fields=False):
     """One social-media post that mentions a brand."""
 
     id: _Id
-    brand: _Brand
-    ts: _EpochMs | _Rfc3339
+    brand: BrandName
+    ts: EpochMs | _Rfc3339
     text: Annotated[str, msgspec.Meta(max_length=MAX_TEXT_BYTES)]
     platform: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
     author: Author

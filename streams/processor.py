@@ -81,7 +81,7 @@ from detectors.state import (
     update_many,
 )
 from streams.alerts import alert_from_change, cloudevent_headers
-from streams.codec import MentionDecoder, Reason, Reject
+from streams.codec import DECODE_ERRORS, MentionDecoder, Reason, Reject
 from streams.columns import to_batch
 from streams.commands import ExpectCommand, brand_of_incident, decode_command
 from streams.incidents import incident_headers, incident_message, minutes_messages
@@ -277,11 +277,14 @@ class Processor:
         new_brands = 0  # brands of this batch without a record yet
         truncated = 0
         commands: list[Message] = []
+        now = self.clock_ms()
         for msg in messages:
             if msg.topic == self.commands_topic:
                 commands.append(msg)
                 continue
-            decoded = decode(msg.key, msg.value, record_ts_ms=msg.timestamp_ms)
+            # A producer's clock far ahead (CreateTime) must not let far-future
+            # mentions through: their record time counts up to the worker's clock.
+            decoded = decode(msg.key, msg.value, record_ts_ms=min(msg.timestamp_ms, now))
             if decoded.mentions:
                 brand = decoded.mentions[0].brand
                 if brand not in groups and brand not in self.records:
@@ -572,7 +575,7 @@ class Processor:
                 if isinstance(command, ExpectCommand)
                 else brand_of_incident(command.incident_id)
             )
-        except (msgspec.DecodeError, msgspec.ValidationError, ValueError) as exc:
+        except (*DECODE_ERRORS, ValueError) as exc:
             self._refuse(msg, "bad_command", str(exc), type(exc).__qualname__, out)
             return
         if msg.key != brand.encode():
@@ -581,9 +584,17 @@ class Processor:
             detail = f"key {msg.key!r} but the command is for brand {brand!r}"
             self._refuse(msg, "key_mismatch", detail, "", out)
             return
-        if brand not in self.records and self._full():
-            self._refuse(msg, "brand_limit", self._limit_detail(brand), "", out)
-            return
+        if isinstance(command, ExpectCommand):
+            if brand not in self.records and self._full():
+                self._refuse(msg, "brand_limit", self._limit_detail(brand), "", out)
+                return
+        else:
+            known = self.records.get(brand)
+            if known is None or known.state.incidents.find(command.incident_id) is None:
+                # Not an incident of this worker's brands: it would create a record.
+                detail = f"no incident {command.incident_id!r} of brand {brand!r} on this worker"
+                self._refuse(msg, "bad_command", detail, "", out)
+                return
         record = self._record(brand)
         tp = (msg.topic, msg.partition)
         if msg.offset <= record.offsets.get(tp, -1):

@@ -85,7 +85,7 @@ def test_incident_lifecycle_responses_inside_and_expectations(
                     from_ms=start,
                     to_ms=end,
                     kind="campaign",
-                    at=0,
+                    at=int(time.time() * 1000),
                 ),
             )
         worker.wait_for("tocsin_messages_consumed_total", 2, timeout_s=60)
@@ -101,6 +101,8 @@ def test_incident_lifecycle_responses_inside_and_expectations(
             ],
             worker,
         )[0]
+        waiting = "tocsin_brand_unacknowledged_level{brand=nuage-mobile}"
+        assert worker.metrics().get(waiting, 0) >= 1  # the escalation's series, per brand
         send_command(
             settings,
             AckCommand(
@@ -114,6 +116,7 @@ def test_incident_lifecycle_responses_inside_and_expectations(
         wait_for(
             lambda: [e for e in incident_events(settings) if e["type"] == "acknowledged"], worker
         )
+        assert waiting not in worker.metrics()
         publish(settings, [m for m in backfire if m["ts"] >= split])
         wait_for(
             lambda: [

@@ -163,17 +163,21 @@ def test_a_failing_agent_stops_the_worker_and_the_next_one_loses_nothing(
     # Brand records (kilobytes) and minute records beyond what the producer may send.
     small = sound.replace(max_message_bytes=2048)
     first = WorkerProcess(small, tmp_path / "first.log").start()
-    try:
-        status = first.proc.wait(timeout=120)
-    finally:
-        first.stop()
-    assert status == EXIT_AGENT_FAILED, first.tail_log()
+    assert _exit_status(first) == EXIT_AGENT_FAILED, first.tail_log()
     assert "detection agent failed (ProducerSendError" in first.tail_log()
     second = WorkerProcess(sound, tmp_path / "second.log").start()
     try:
         _wait_for_totals(sound, {"acme": (len(mentions), 0)}, second)
     finally:
         assert second.stop() == 0, second.tail_log()
+
+
+def _exit_status(worker: WorkerProcess, timeout_s: float = 120) -> int:
+    """Wait for a worker that should stop by itself; its exit status."""
+    try:
+        return worker.proc.wait(timeout=timeout_s)
+    finally:
+        worker.stop()
 
 
 def _brand_gauges(worker: WorkerProcess) -> dict[str, float]:
@@ -249,6 +253,13 @@ BAD_KINDS = {
     "sentiment_out_of_range": (lambda i: bad(i, sentiment=3), "bad_value"),
     "huge_text": (lambda i: bad(i, text="x" * 1_000_000), "too_large"),
     "other_brand": (lambda i: bad(i, brand="globex"), "key_mismatch"),
+    # Poison pills that once stopped the worker at every restart:
+    "broken_batch": (lambda i: b"[42, " + bad(i)[:-3], "not_json"),
+    "bad_utf8": (lambda i: bad(i, text="@@").replace(b"@@", b"h\xe9llo"), "not_json"),
+    "deep_nesting": (
+        lambda i: bad(i)[:-1] + b', "x": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+        "not_json",
+    ),
 }
 
 
@@ -338,6 +349,17 @@ def test_alerts_delivered_before_a_crash_are_not_sent_again(
     changelog = f"{settings.app_id}-brand-state-changelog"
     recovered = loads_state(latest_by_key(read_topic(settings, changelog))[b"acme"])
     assert recovered.outbox, "the crash did not fall between delivery and the emptied write"
+
+    # A worker whose recovery fails stops at once (Faust would log the error and run
+    # on, the outbox unsent until the next rebalance). Here its alerts topic does not
+    # hold the recovered alerts, and its producer refuses to send them again (too
+    # large for its max_message_bytes).
+    small = settings.replace(
+        metrics_port=free_port(), max_message_bytes=2048, alerts_topic="alerts-elsewhere"
+    )
+    failing = WorkerProcess(small, tmp_path / "failing.log").start()
+    assert _exit_status(failing) == EXIT_AGENT_FAILED, failing.tail_log()
+    assert "in _on_recover" in failing.log_path.read_text()
 
     second = WorkerProcess(settings.replace(metrics_port=free_port()), tmp_path / "second.log")
     second.start()

@@ -325,3 +325,31 @@ def test_a_brand_state_does_not_keep_the_bins_a_long_silence_closed() -> None:
     assert closed.accepted == 1  # what the update did is still readable
     state.advance(watermark_ms=60 * 1440 * MIN)
     assert state.bins.last_update.closed_values.nbytes == 0
+
+
+@pytest.mark.parametrize("one_brand_at_a_time", [False, True])
+def test_a_far_future_brand_does_not_make_another_brands_mentions_late(
+    one_brand_at_a_time: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Brands far apart in time (one dated near the end of the year 9999) share a
+    batch as if each were alone; a batch too wide for offsets goes brand by brand."""
+    import detectors.bins as bins_module
+
+    if one_brand_at_a_time:
+        monkeypatch.setattr(bins_module, "_MAX_OFFSET", 1)
+    t0 = 1_700_000_000_000
+    far = 253_402_300_000_000
+    streams = [[far, far + 1], [t0 + k * MIN for k in range(5)], [t0 + 30 * MIN, t0]]
+    together = [EventTimeBins(bin_ms=MIN, grace_ms=MIN) for _ in streams]
+    parts = [make_batch(ts) for ts in streams]
+    bounds, lo = [], 0
+    for p in parts:
+        bounds.append((lo, lo + len(p)))
+        lo += len(p)
+    results = update_many(together, MentionBatch.concat(parts), bounds)
+    for k, (ts, res) in enumerate(zip(streams, results, strict=True)):
+        alone = step(EventTimeBins(bin_ms=MIN, grace_ms=MIN), parts[k])
+        assert (res.accepted, res.late) == (alone.accepted, alone.late)
+        assert counts(res.closed) == counts(alone.closed)
+        assert together[k].watermark_ms == max(ts)
+    assert [r.late for r in results] == [0, 0, 1]

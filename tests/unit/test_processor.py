@@ -662,3 +662,141 @@ def test_retuning_a_brand_keeps_its_level_and_timers() -> None:
         state.fusion._held_ms,
         state.fusion._onset_ms,
     )
+
+
+def test_a_record_recovered_with_other_level_rules_is_retuned_by_the_quiet_timer() -> None:
+    """A worker restarted with new ``fusion_*`` settings during acme's silence: no
+    mention comes to retune acme's record, the quiet advance does it before it
+    closes acme's bins."""
+    old_rules = DetectionSettings(fusion=LevelFusion(alert_tone=0.95))
+    alone = arriving({"acme": crisis()})
+    heard = alone[-1][0]
+    first = Worker()
+    first.processor.detection = old_rules
+    first.run(alone)
+    restored = {b: pickle.loads(data) for b, data in first.changelog.items()}
+    state = restored["acme"].state
+    assert state.level >= 2 and state.fusion.alert_tone == 0.95
+    second = Worker(restored)
+    second.now, second.batches = first.now, first.batches
+    second.idle(until_ms=heard + 6 * 3_600_000)
+    state = restored["acme"].state
+    assert state.settings.fusion is second.processor.detection.fusion
+    assert state.fusion.alert_tone == 0.8
+    assert second.levels("acme")[-1] == 0
+
+
+# -- hostile input: nothing a message holds stops the worker --------------------------
+def _good(i: int) -> dict:
+    return dict(baseline_then_burst("acme", days=0.01, seed=1)[0], id=f"good-{i}")
+
+
+DEEP = b"[" * 5000 + b"]" * 5000  # past any recursion limit
+
+
+@pytest.mark.parametrize(
+    ("value", "reasons", "kept"),
+    [
+        # The first element is invalid, then the JSON breaks: the split fails too.
+        (b'[42, {"id": "m1"', ["not_json"], 0),
+        (b"[42]x", ["not_json"], 0),
+        # Invalid UTF-8 inside a string, alone or among valid elements.
+        (msgspec.json.encode(_good(0)).replace(b'"text":"', b'"text":"h\xe9llo '), ["not_json"], 0),
+        (
+            b"[" + msgspec.json.encode(_good(1)).replace(b'"text":"', b'"text":"\xff')
+            + b"," + msgspec.json.encode(_good(2)) + b"]",
+            ["not_json"],
+            1,
+        ),
+        # An ignored field nested deeper than the decoder can go; in a batch, the
+        # split cannot skip it either: the whole message goes.
+        (msgspec.json.encode(_good(3))[:-1] + b',"x":' + DEEP + b"}", ["not_json"], 0),
+        (b"[" + msgspec.json.encode(_good(4)) + b"," + DEEP + b"]", ["not_json"], 0),
+    ],
+)  # fmt: skip
+def test_hostile_messages_go_to_dead_letters_and_the_rest_counts(
+    value: bytes, reasons: list[str], kept: int
+) -> None:
+    processor = make_processor({})
+    out = processor.process([Message("mentions", 0, 3, T0, b"acme", value)])
+    assert [dl.reason for dl in out.deadletters] == reasons and out.mentions == kept
+    assert all(dl.key == b"acme" for dl in out.deadletters)
+    counted = processor.metrics.registry.get_sample_value(
+        "tocsin_mentions_invalid_total", {"reason": reasons[0]}
+    )
+    assert counted == len(reasons)
+
+
+def test_a_key_must_be_the_brand_byte_for_byte() -> None:
+    """Keys that are not UTF-8 do not pass for a brand that holds U+FFFD: each key
+    may go to another partition than the brand's record."""
+    mention = dict(_good(0), brand="acme\ufffd")
+    value = msgspec.json.encode(mention)
+    processor = make_processor({})
+    out = processor.process([Message("mentions", 0, 0, T0, b"acme\xff", value)])
+    assert [dl.reason for dl in out.deadletters] == ["key_mismatch"] and out.mentions == 0
+    assert b"not UTF-8" in dict(out.deadletters[0].headers)["tocsin.errors.exception.message"]
+    out = processor.process([Message("mentions", 0, 1, T0, "acme\ufffd".encode(), value)])
+    assert out.deadletters == [] and out.mentions == 1
+
+
+def test_a_producer_clock_far_ahead_lets_no_far_future_mention_through() -> None:
+    """Record time (CreateTime) and mention dated in the year 5000: refused by the
+    worker's clock; the brand's event time does not jump ahead."""
+    far = 95_617_584_000_000  # 5000-01-01
+    records: dict = {}
+    processor = make_processor(records, clock_ms=lambda: T0)
+    value = msgspec.json.encode(dict(_good(0), ts=far))
+    out = processor.process([Message("mentions", 0, 0, far, b"acme", value)])
+    assert [dl.reason for dl in out.deadletters] == ["timestamp_out_of_range"]
+    assert out.mentions == 0 and "acme" not in records
+
+
+def _command(payload: dict, *, key: bytes, offset: int = 0) -> Message:
+    return Message("tocsin-commands", 0, offset, T0, key, msgspec.json.encode(payload))
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        # Times past the year 9999 (an alert's or incident's time could not be written).
+        {"command": "ack", "command_id": "c", "incident_id": "INC-20240101T0000-acme",
+         "by": "ops", "at": 1_000_000_000_000_000},
+        {"command": "expect", "command_id": "c", "brand": "acme", "from_ms": T0,
+         "to_ms": 2**70, "kind": "campaign", "at": T0},
+        # A brand no mention could have.
+        {"command": "expect", "command_id": "c", "brand": "a c m e", "from_ms": T0,
+         "to_ms": T0 + 1, "kind": "campaign", "at": T0},
+    ],
+)  # fmt: skip
+def test_commands_with_absurd_values_are_refused(payload: dict) -> None:
+    records: dict = {}
+    key = payload.get("brand", "acme").encode()
+    out = make_processor(records).process([_command(payload, key=key)])
+    assert [dl.reason for dl in out.deadletters] == ["bad_command"]
+    assert records == {} and out.dirty == {}
+
+
+def test_a_nested_command_is_refused() -> None:
+    value = b'{"command": "expect", "x": ' + DEEP + b"}"
+    out = make_processor({}).process([Message("tocsin-commands", 0, 0, T0, b"acme", value)])
+    assert [dl.reason for dl in out.deadletters] == ["bad_command"]
+
+
+def test_an_ack_of_an_unknown_incident_creates_no_record() -> None:
+    """It would take a ``max_brands`` slot and a changelog write for nothing; it goes
+    to the dead-letter topic instead, so the sender can see it was not applied."""
+    records: dict = {}
+    processor = make_processor(records)
+    ack = {"command": "ack", "command_id": "c", "incident_id": "INC-20240101T0000-acme",
+           "by": "ops", "at": T0}  # fmt: skip
+    out = processor.process([_command(ack, key=b"acme")])
+    assert [dl.reason for dl in out.deadletters] == ["bad_command"] and records == {}
+    processor.process(messages_of(baseline_then_burst("acme", seed=3), per_message=1))
+    incident = records["acme"].state.incidents.current
+    assert incident is not None
+    out = processor.process([_command(ack, key=b"acme", offset=1)])  # known brand, no such id
+    assert [dl.reason for dl in out.deadletters] == ["bad_command"] and out.dirty == {}
+    out = processor.process([_command(dict(ack, incident_id=incident.id), key=b"acme", offset=2)])
+    assert out.deadletters == [] and out.dirty == {"acme": 0}
+    assert records["acme"].state.incidents.current.acknowledged
