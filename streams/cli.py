@@ -12,7 +12,7 @@ import json
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import msgspec
@@ -27,6 +27,32 @@ def _settings(args: argparse.Namespace) -> Settings:
         return load_settings(args.settings)
     except SettingsError as exc:
         raise SystemExit(f"tocsin: {exc}") from None
+
+
+def _broker_settings(args: argparse.Namespace, command: str) -> Settings:
+    """The settings of a command that talks to the broker: one must be configured."""
+    settings = _settings(args)
+    if not settings.broker_url:
+        raise SystemExit(
+            f"tocsin {command}: no broker configured (set TOCSIN_BROKER_URL, or broker_url in "
+            "the --settings file)"
+        )
+    return settings
+
+
+def _int_from(minimum: int) -> Callable[[str], int]:
+    """An argparse type: an integer >= ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = minimum - 1
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{text!r}: valid values: an integer >= {minimum}")
+        return value
+
+    return parse
 
 
 def _cmd_worker(args: argparse.Namespace) -> int:
@@ -66,7 +92,7 @@ def _cmd_broker(args: argparse.Namespace) -> int:
 def _cmd_topics(args: argparse.Namespace) -> int:
     from streams.topics import ensure_topics, topic_specs
 
-    settings = _settings(args)
+    settings = _broker_settings(args, "topics")
     created = ensure_topics(settings)
     for spec in topic_specs(settings):
         state = "created" if spec.name in created else "exists"
@@ -78,7 +104,7 @@ def _cmd_produce(args: argparse.Namespace) -> int:
     from streams.producer import MentionProducer
     from streams.render import progress_line
 
-    settings = _settings(args)
+    settings = _broker_settings(args, "produce")
     path = Path(args.file)
     total = None
     if path.is_file() and not args.no_count:
@@ -87,7 +113,7 @@ def _cmd_produce(args: argparse.Namespace) -> int:
     producer = MentionProducer(
         bootstrap_servers=settings.bootstrap_servers,
         topic=settings.mentions_topic,
-        batch_max=args.batch_max or settings.produce_batch_max,
+        batch_max=args.batch_max if args.batch_max is not None else settings.produce_batch_max,
         linger_ms=settings.produce_linger_ms if args.linger_ms is None else args.linger_ms,
     )
     started = last = time.monotonic()
@@ -122,7 +148,7 @@ def _cmd_tail(args: argparse.Namespace) -> int:
 
     with contextlib.suppress(KeyboardInterrupt):
         tail(
-            _settings(args),
+            _broker_settings(args, "tail"),
             args.topic,
             from_beginning=args.from_beginning,
             as_json=args.json,
@@ -201,7 +227,7 @@ def _cmd_ack(args: argparse.Namespace) -> int:
         at=now_ms(),
     )
     try:
-        send_command(_settings(args), command)
+        send_command(_broker_settings(args, "ack"), command)
     except ValueError as exc:
         raise SystemExit(f"tocsin: {exc}") from None
     print(f"acknowledgement of {args.incident} by {args.by} sent")
@@ -227,7 +253,7 @@ def _cmd_expect(args: argparse.Namespace) -> int:
     if end <= start:
         raise SystemExit("tocsin: --to must be after --from")
     send_command(
-        _settings(args),
+        _broker_settings(args, "expect"),
         ExpectCommand(
             command_id=new_command_id(),
             brand=args.brand,
@@ -297,8 +323,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("produce", help="publish mentions from a JSON-lines file ('-' for stdin)")
     p.add_argument("file", metavar="FILE.jsonl")
-    p.add_argument("--batch-max", type=int, default=None, help="mentions per message")
-    p.add_argument("--linger-ms", type=int, default=None, help="longest wait of a batch")
+    p.add_argument("--batch-max", type=_int_from(1), default=None, help="mentions per message")
+    p.add_argument("--linger-ms", type=_int_from(0), default=None, help="longest wait of a batch")
     p.add_argument("--no-count", action="store_true", help="do not pre-count lines")
     p.set_defaults(func=_cmd_produce)
 

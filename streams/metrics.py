@@ -99,21 +99,32 @@ class _ConsumerLagCollector(Collector):
 
 
 class _UnacknowledgedCollector(Collector):
-    """``tocsin_incidents_unacknowledged{level}``: open incidents nobody acknowledged."""
+    """``tocsin_incidents_unacknowledged{level}``: open incidents nobody acknowledged,
+    counted by level; ``tocsin_brand_unacknowledged_level{brand}``: the level of each
+    (one series per brand with such an incident, gone once acknowledged or resolved,
+    so that an alert rule's ``for`` runs per brand)."""
 
-    def __init__(self, counts: Callable[[], Mapping[int, int]]) -> None:
-        self._counts = counts
+    def __init__(self, levels: Callable[[], Mapping[str, int]]) -> None:
+        self._levels = levels
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        family = GaugeMetricFamily(
+        counts = GaugeMetricFamily(
             "tocsin_incidents_unacknowledged",
             "Open incidents of this worker's brands that nobody acknowledged, by current level.",
             labels=["level"],
         )
-        counts = self._counts()
+        by_brand = GaugeMetricFamily(
+            "tocsin_brand_unacknowledged_level",
+            "Current level of the brand's open incident, while nobody acknowledged it.",
+            labels=["brand"],
+        )
+        levels = self._levels()
         for level in range(4):
-            family.add_metric([str(level)], counts.get(level, 0))
-        yield family
+            counts.add_metric([str(level)], sum(1 for v in levels.values() if v == level))
+        for brand, level in sorted(levels.items()):
+            by_brand.add_metric([brand], level)
+        yield counts
+        yield by_brand
 
 
 class Metrics:
@@ -307,8 +318,9 @@ class Metrics:
         for signal in SIGNALS:
             self._score.remove(brand, signal)
 
-    def watch_incidents(self, unacknowledged: Callable[[], Mapping[int, int]]) -> None:
-        """Export open incidents without acknowledgement by level, computed at scrape time."""
+    def watch_incidents(self, unacknowledged: Callable[[], Mapping[str, int]]) -> None:
+        """Export open incidents without acknowledgement (``unacknowledged()``: brand ->
+        the incident's current level), by level and by brand, computed at scrape time."""
         self.registry.register(_UnacknowledgedCollector(unacknowledged))
 
     def watch_consumer_lag(self, lag: Callable[[], Mapping[int, int]]) -> None:

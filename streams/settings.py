@@ -13,6 +13,7 @@ reads the environment.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import math
 import os
 import types
@@ -25,7 +26,7 @@ from typing import Any, Literal, get_args, get_origin
 import yaml
 
 from detectors.fusion import LevelFusion
-from detectors.state import DetectionSettings
+from detectors.state import BrandState, DetectionSettings
 from streams.tone import ScorerName
 
 __all__ = ["Settings", "SettingsError", "load_settings"]
@@ -37,6 +38,17 @@ LogLevel = Literal["debug", "info", "warning", "error"]
 
 class SettingsError(ValueError):
     """A setting is unknown or has an invalid value."""
+
+
+#: The settings that name a topic (each its own).
+_TOPICS = (
+    "mentions_topic",
+    "alerts_topic",
+    "deadletter_topic",
+    "incidents_topic",
+    "minutes_topic",
+    "commands_topic",
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -180,8 +192,27 @@ class Settings:
                 raise SettingsError(f"{name}={value!r}: valid values: a finite number >= 0")
         if self.max_text_chars < 16:
             raise SettingsError(f"max_text_chars={self.max_text_chars!r}: valid values: >= 16")
+        if not (self.session_timeout_s > 0.0 and math.isfinite(self.session_timeout_s)):
+            raise SettingsError(
+                f"session_timeout_s={self.session_timeout_s!r}: valid values: a finite number > 0"
+            )
+        for name in ("metrics_port", "web_port"):
+            if not 0 <= getattr(self, name) <= 65_535:
+                raise SettingsError(f"{name}={getattr(self, name)!r}: valid values: 0 to 65535")
+        for name in ("app_id", "metrics_host", "web_host", *_TOPICS):
+            if not getattr(self, name).strip():
+                raise SettingsError(
+                    f"{name}={getattr(self, name)!r}: valid values: a non-empty name"
+                )
+        topics = [getattr(self, name) for name in _TOPICS]
+        if len(set(topics)) != len(topics):
+            raise SettingsError(
+                "the topics must differ: "
+                + ", ".join(f"{name}={getattr(self, name)!r}" for name in _TOPICS)
+            )
         try:
-            self.detection()
+            # A brand's state checks every detection parameter, as the first mention would.
+            BrandState(brand="settings-check", settings=self.detection())
         except ValueError as exc:
             raise SettingsError(str(exc)) from exc
 
@@ -302,6 +333,10 @@ def load_settings(
     Traceback (most recent call last):
     ...
     streams.settings.SettingsError: log_level='loud' is not valid; valid values: 'debug', ...
+    >>> load_settings(environ={"TOCSIN_METRICS_PROT": "9000"})
+    Traceback (most recent call last):
+    ...
+    streams.settings.SettingsError: unknown environment variable TOCSIN_METRICS_PROT; did you ...
     """
     env = os.environ if environ is None else environ
     kinds = _field_types()
@@ -325,5 +360,10 @@ def load_settings(
         raw = env.get(f"{ENV_PREFIX}{name.upper()}")
         if raw is not None:
             values[name] = _convert(name, raw, kind)
+    known = {f"{ENV_PREFIX}{name.upper()}" for name in kinds} | {f"{ENV_PREFIX}SETTINGS"}
+    for variable in sorted(v for v in env if v.startswith(ENV_PREFIX) and v not in known):
+        close = difflib.get_close_matches(variable, sorted(known), n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        raise SettingsError(f"unknown environment variable {variable}{hint}")
     values.update(overrides)
     return Settings(**values)

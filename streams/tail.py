@@ -97,6 +97,8 @@ def tail(
             line = {
                 "key": record.key.decode("utf-8", "replace") if record.key else None,
                 "reason": headers.get("tocsin.errors.reason"),
+                "topic": headers.get("tocsin.errors.topic"),
+                "partition": headers.get("tocsin.errors.partition"),
                 "offset": headers.get("tocsin.errors.offset"),
                 "detail": headers.get("tocsin.errors.exception.message"),
                 "value": record.value[:200].decode("utf-8", "replace"),

@@ -70,10 +70,12 @@ def test_a_second_worker_joins_mid_stream_and_nothing_is_lost_or_doubled(
         time.sleep(2)
         wait_drained(workers)
         shares = [w.metric("tocsin_assigned_partitions") for w in workers]
+        held = [w.metric("tocsin_brands") for w in workers]
     finally:
         for w in workers:
             assert w.stop() == 0, w.tail_log()
     assert all(s >= 1 for s in shares) and sum(shares) == 4, shares
+    assert sum(held) == len(brands), held  # each brand held by one worker
     changelog = f"{settings.app_id}-brand-state-changelog"
     states = {
         k.decode(): loads_state(v)

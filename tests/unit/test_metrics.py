@@ -37,3 +37,22 @@ def test_forget_removes_every_series_of_the_brand_and_only_its_own() -> None:
     metrics.forget("acme")
     assert brand_series(registry, "acme") == set()
     assert brand_series(registry, "globex") == kept
+
+
+def test_unacknowledged_incidents_by_level_and_by_brand() -> None:
+    """Read at each scrape: a brand's series exists while its incident waits for an
+    acknowledgement, so that an alert rule's ``for`` runs per brand."""
+    registry = CollectorRegistry()
+    waiting = {"acme": 3, "globex": 3, "initech": 2}
+    Metrics(registry).watch_incidents(lambda: dict(waiting))
+    sample = registry.get_sample_value
+    assert [sample("tocsin_incidents_unacknowledged", {"level": str(k)}) for k in range(4)] == [
+        0,
+        0,
+        1,
+        2,
+    ]
+    assert sample("tocsin_brand_unacknowledged_level", {"brand": "globex"}) == 3
+    del waiting["globex"]  # acknowledged
+    assert sample("tocsin_brand_unacknowledged_level", {"brand": "globex"}) is None
+    assert sample("tocsin_incidents_unacknowledged", {"level": "3"}) == 1
