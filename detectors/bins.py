@@ -462,7 +462,11 @@ class EventTimeBins(Detector):
 
 
 def update_many(
-    items: Sequence[EventTimeBins], batch: MentionBatch, bounds: Sequence[tuple[int, int]]
+    items: Sequence[EventTimeBins],
+    batch: MentionBatch,
+    bounds: Sequence[tuple[int, int]],
+    *,
+    late_out: npt.NDArray[np.bool_] | None = None,
 ) -> list[BinsUpdate]:
     """Update the bins of several brands at once: ``batch[lo:hi]`` goes to ``items[k]``.
 
@@ -507,6 +511,8 @@ def update_many(
     np.maximum(before, wm0[seg], out=before)
     bins = ts // bin_ms
     late = (bins + 1) * bin_ms + grace <= before
+    if late_out is not None:
+        late_out[:] = late
     late_per = np.bincount(seg, weights=late, minlength=k_items).astype(np.int64).tolist()
     top = np.maximum.reduceat(ts, starts)
     new_wm = np.maximum(top, wm0).tolist()
@@ -555,8 +561,14 @@ def _accumulate_many(
         order = np.lexsort((bins, seg))
     else:
         order = np.argsort(key, kind="stable")
-    skey = key[order]
-    group_start = np.flatnonzero(np.diff(skey, prepend=skey[0] - 1))
+    # A group starts where the brand or the bin changes (not where the key does: in
+    # a batch spanning centuries two brands' keys may be equal).
+    s_seg, s_bin = seg[order], bins[order]
+    change = np.empty(m, dtype=np.bool_)
+    change[0] = True
+    np.not_equal(s_seg[1:], s_seg[:-1], out=change[1:])
+    change[1:] |= s_bin[1:] != s_bin[:-1]
+    group_start = np.flatnonzero(change)
     sums = np.add.reduceat(weights[order], group_start, axis=0)
     g_seg = seg[order][group_start].tolist()
     g_bin = bins[order][group_start].tolist()

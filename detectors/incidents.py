@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import uuid
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields, replace
 from typing import Final, Literal
 
 from detectors.base import Detector, check_fraction, check_positive, check_positive_int
@@ -128,6 +128,14 @@ class Incident:
         """Not resolved yet."""
         return self.resolved_ms is None
 
+    def snapshot(self) -> Incident:
+        """A copy of the incident as it stands (what an event created now reports)."""
+        return replace(
+            self,
+            level_times_ms=dict(self.level_times_ms),
+            acknowledgements=list(self.acknowledgements),
+        )
+
     @property
     def acknowledged(self) -> bool:
         """At least one acknowledgement."""
@@ -164,6 +172,22 @@ class IncidentEvent:
     level: int
     previous_level: int
     details: dict[str, object] = field(default_factory=dict)
+    #: The incident as it stood when the event happened (peak level, resolution,
+    #: acknowledgements, responses): the event says the same whatever else the
+    #: batch that raised it brought later. None in events pickled before it existed.
+    incident: Incident | None = None
+
+    def __setstate__(self, state: list[object]) -> None:
+        """Restore by position (the last events of a tracker, from the changelog); a
+        field added since the state was pickled takes its default."""
+        for i, f in enumerate(fields(self)):
+            if i < len(state):
+                value = state[i]
+            elif f.default_factory is not MISSING:
+                value = f.default_factory()
+            else:
+                value = f.default
+            object.__setattr__(self, f.name, value)
 
     @property
     def event_id(self) -> str:
@@ -251,11 +275,12 @@ class IncidentTracker(Detector):
         events: list[IncidentEvent] = []
         if level != inc.level:
             kind: EventType = "escalated" if level > inc.level else "de_escalated"
-            events.append(self._event(inc, kind, end_ms, level, inc.level))
+            before = inc.level
             inc.level = level
             inc.peak_level = max(inc.peak_level, level)
             for lvl in range(1, level + 1):
                 inc.level_times_ms.setdefault(lvl, end_ms)
+            events.append(self._event(inc, kind, end_ms, level, before))
         if level >= self.open_level:
             inc.below_since_ms = None
         elif inc.below_since_ms is None:
@@ -303,6 +328,7 @@ class IncidentTracker(Detector):
             level=level,
             previous_level=previous,
             details={"key": key, **details} if key else dict(details),
+            incident=inc.snapshot(),
         )
 
 

@@ -498,6 +498,7 @@ class BrandState:
                     event_time_ms=end,
                     level=self.fusion.level,
                     previous_level=self.fusion.level,
+                    incident=inc.snapshot(),
                     details={"key": impact.response_id, "response": impact},
                 )
             )
@@ -555,6 +556,7 @@ class BrandState:
             level=self.fusion.level,
             previous_level=self.fusion.level,
             details=details,
+            incident=inc.snapshot(),
         )
 
     # -- explanations ----------------------------------------------------------
@@ -675,16 +677,20 @@ def update_many(
         return [results_by_k.get(k, StateUpdate(0, 0, 0, [])) for k in range(len(states))]
     if not states:
         return []
-    # official and employee posts (rare): to their brand
+    late = np.zeros(len(batch), dtype=np.bool_)
+    closed = bins_update_many([st.bins for st in states], batch, bounds, late_out=late)
+    # official and employee posts (rare) the bins accepted: to their brand (a late
+    # one is dropped and counted like any other mention, not judged as a response)
     kind = batch.kind
-    special = np.flatnonzero((kind == KIND_CODES["official"]) | (kind == KIND_CODES["employee"]))
+    special = np.flatnonzero(
+        ((kind == KIND_CODES["official"]) | (kind == KIND_CODES["employee"])) & ~late
+    )
     if special.size:
         los = np.array([lo for lo, _ in bounds], dtype=np.int64)
         owner = np.searchsorted(los, special, side="right") - 1
         for i, o in zip(special.tolist(), owner.tolist(), strict=True):
             if o >= 0 and i < bounds[o][1]:
                 states[o]._note_row(batch, i, official=int(kind[i]) == KIND_CODES["official"])
-    closed = bins_update_many([st.bins for st in states], batch, bounds)
     results = []
     for state, result in zip(states, closed, strict=True):
         out = StateUpdate(result.accepted, result.late, 0, [])

@@ -135,7 +135,10 @@ def _response(impact: ResponseImpact) -> ResponseInfo:
 def incident_message(
     event: IncidentEvent, incident: Incident | None, *, emitted_at_ms: int
 ) -> IncidentMessage:
-    """The message for an incident event (``incident``: its state, when known)."""
+    """The message for an incident event (``incident``: its state, when known; the
+    event's own copy, as it stood when the event happened, comes first)."""
+    if event.incident is not None:
+        incident = event.incident
     d = event.details
     response = d.get("response")
     inside = None

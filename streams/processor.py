@@ -54,10 +54,11 @@ Quiet brands
     transaction marker, from a transactional upstream producer, never is: its
     quiet brands wait for the next batch.) Calm brands with nothing open are left
     alone: their silence closes with their next mention, as before. An advance
-    that raises no alert or incident event is not written to the changelog by
-    itself: after a restart or a rebalance the next batches (or timer) redo it,
-    closing the same empty bins (their minute records may then come twice, as
-    after a crash).
+    that closes bins is written with its partition's next flush (at once when it
+    raises an alert or an incident event), like a batch: after a clean restart or
+    a rebalance the bins it closed stay closed, and a mention it made late stays
+    late. After a crash, the advances since the last flush are redone with the
+    mentions read again (their minute records may then come twice).
 """
 
 from __future__ import annotations
@@ -372,6 +373,11 @@ class Processor:
         if not fresh:
             return
         batch: MentionBatch = to_batch(fresh, self.scorer)
+        old_records = {  # written before heard existed: their newest mention time so far
+            b: r.state.bins.watermark_ms
+            for b, r in zip(brands, records, strict=True)
+            if r.heard is None
+        }
         updates = update_many([r.state for r in records], batch, bounds)
         newest = np.maximum.reduceat(batch.ts_ms, [lo for lo, _ in bounds]).tolist()
         now = self.clock_ms()
@@ -380,8 +386,11 @@ class Processor:
         ):
             record_ms = min(record_ms, now)  # a record dated ahead of the worker's clock
             if update.accepted:  # mentions that were all late say nothing new
-                if record.heard is not None and record.heard[2] > newest_ms:
-                    newest_ms = record.heard[2]
+                # The newest mention time so far: from heard, or for a record written
+                # before heard existed (and before any advance), its bins' watermark.
+                before_ms = record.heard[2] if record.heard is not None else old_records[brand]
+                if before_ms is not None and before_ms > newest_ms:
+                    newest_ms = before_ms
                 record.heard = (now, record_ms, newest_ms)
             self.track(brand, partition)
             if record_ms > self._record_ms.get(partition, record_ms - 1):
@@ -452,9 +461,10 @@ class Processor:
                 self._retune(state)
                 update = state.advance(watermark_ms=target)
                 self.metrics.quiet_bins.inc(update.closed_bins)
-                # Written only when it has something to send; otherwise the next
-                # batches after a restart redo it from the written record.
-                durable = bool(update.changes or update.events)
+                # Written with the partition's next flush (at once when it has
+                # something to send): a restart must not reopen the bins it closed,
+                # or a mention it made late would count after the restart.
+                durable = bool(update.closed_bins or update.changes or update.events)
                 self._after_update(brand, record, partition, update, out, durable=durable)
 
     def _after_update(

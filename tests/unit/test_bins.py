@@ -353,3 +353,16 @@ def test_a_far_future_brand_does_not_make_another_brands_mentions_late(
         assert counts(res.closed) == counts(alone.closed)
         assert together[k].watermark_ms == max(ts)
     assert [r.late for r in results] == [0, 0, 1]
+
+
+def test_two_brands_2_pow_26_bins_apart_keep_their_own_bins() -> None:
+    """A batch spanning centuries (the sort on brand and bin): brand 0's bin 2**26
+    bins past brand 1's would have the same one-number key; each keeps its own."""
+    t0 = 1_700_000_000_000 // MIN * MIN
+    a_ts, b_ts = t0 + (1 << 26) * MIN, t0
+    items = [EventTimeBins(bin_ms=MIN, grace_ms=MIN) for _ in range(2)]
+    batch = MentionBatch.concat([make_batch([a_ts]), make_batch([b_ts])])
+    ups = update_many(items, batch, [(0, 1), (1, 2)])
+    assert [u.accepted for u in ups] == [1, 1]
+    open_counts = [{b: v[0] for b, v in it._open.items()} for it in items]
+    assert open_counts == [{a_ts // MIN: 1.0}, {b_ts // MIN: 1.0}]

@@ -519,34 +519,37 @@ def test_a_restart_in_the_silence_resumes_it() -> None:
     cut_late = (hour // 20 + 1) * 20
     first = Worker().run(arrivals[:cut_late])
     restored = {b: pickle.loads(data) for b, data in first.changelog.items()}
-    assert restored["acme"].state.bins.watermark_ms < first.records["acme"].state.bins.watermark_ms
+    # The advances so far were written (their bins stay closed), the silence's start
+    # with them (heard).
+    assert restored["acme"].state.bins.watermark_ms == first.records["acme"].state.bins.watermark_ms
+    assert restored["acme"].heard == first.records["acme"].heard
     second = Worker(restored).run(arrivals[cut_late:])
     second.sent = [(b + first.batches, m) for b, m in second.sent]
     assert first.sent + second.sent == full.sent
     assert cut < cut_late and full.levels("acme")[-1] == 0
 
 
-def test_an_advance_with_nothing_to_send_is_not_written() -> None:
-    """Advances that send nothing leave the record unwritten; those that send are
-    written (with every advance before them)."""
-    arrivals = arriving({"acme": crisis(), "globex": neighbour()})
-    last = max(i for i, (_, m) in enumerate(arrivals) if m.key == b"acme")
-    cut = (last // 20 + 1) * 20
-    worker = Worker().run(arrivals[:cut])
-    acme = worker.records["acme"]
-    silent = loud = 0
-    for i in range(cut, len(arrivals), 20):
-        before_ms = acme.state.bins.watermark_ms
-        written = len(worker.changelog), worker.changelog.get("acme")
-        sent = len(worker.sent)
-        worker.run(arrivals[i : i + 20])
-        if any(m["brand"] == "acme" for _, m in worker.sent[sent:]):
-            loud += 1
-            assert worker.changelog["acme"] is not written[1]
-        elif acme.state.bins.watermark_ms > before_ms:
-            silent += 1
-            assert worker.changelog.get("acme") is written[1]
-    assert silent >= 10 and loud >= 2
+def test_a_restart_after_an_advance_keeps_what_it_made_late() -> None:
+    """An advance closes acme's empty bins; a delayed acme mention dated in one of
+    them comes later and is late. A worker restarted from the changelog in between
+    counts it late too: the advance was written (with the partition's next flush),
+    so its bins do not open again when the next batch applies its mentions first."""
+    base = arriving({"acme": crisis(), "globex": neighbour()})
+    at = base[11600][0]
+    old = dict(crisis()[-1], id="delayed-1", ts=max(m["ts"] for m in crisis()) + 10 * 60_000)
+    arrivals = arriving({"acme": crisis(), "globex": neighbour()}, extra=[(at, old)])
+    k = next(i for i, (_, m) in enumerate(arrivals) if b"delayed-1" in m.value) // 20 * 20
+    full = Worker().run(arrivals)
+    first = Worker().run(arrivals[:k])
+    restored = {b: pickle.loads(data) for b, data in first.changelog.items()}
+    saved = restored["acme"].state.bins
+    assert saved.closed_until_ms is not None and saved.closed_until_ms >= old["ts"] + 60_000
+    second = Worker(restored)
+    second.now, second.batches = first.now, first.batches
+    second.run(arrivals[k:])
+    assert full.late == 1  # without a restart: late, counted
+    assert first.late + second.late == full.late
+    assert second.sent == [(b, m) for b, m in full.sent if b >= first.batches]
 
 
 def test_a_record_written_before_heard_existed_loads(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -800,3 +803,67 @@ def test_an_ack_of_an_unknown_incident_creates_no_record() -> None:
     out = processor.process([_command(dict(ack, incident_id=incident.id), key=b"acme", offset=2)])
     assert out.deadletters == [] and out.dirty == {"acme": 0}
     assert records["acme"].state.incidents.current.acknowledged
+
+
+# -- batching: what is sent does not depend on how mentions are cut -------------------
+def _incident_events(mentions: list[dict], *, per_message: int, take: int) -> list[dict]:
+    records: dict = {}
+    processor = make_processor(records)
+    messages = messages_of(mentions, per_message=per_message)
+    events = []
+    for i in range(0, len(messages), take):
+        out = processor.process(messages[i : i + take])
+        events += [
+            {**json.loads(m.value), "emitted_at": None}
+            for _, m in out.pending
+            if m.kind == "incident"
+        ]
+        for brand in {b for b, _ in out.pending}:
+            records[brand].outbox.clear()
+    return events
+
+
+def test_incident_events_do_not_depend_on_batching() -> None:
+    """An event carries its incident as it stood at the event (peak level, resolution,
+    responses, acknowledgements), not as the rest of its batch left it: the same
+    event id always comes with the same content."""
+    mentions = baseline_then_burst("acme", days=1.2, seed=0)
+    singles = _incident_events(mentions, per_message=1, take=1)
+    batched = _incident_events(mentions, per_message=100, take=7)
+    assert [e["event_id"] for e in singles] == [e["event_id"] for e in batched]
+    assert len(singles) >= 2 and singles == batched
+
+
+def test_a_late_official_post_is_dropped_not_judged() -> None:
+    """An official post arriving 2.5 hours after its date is late like any mention:
+    counted, and not judged as a response on windows no longer held."""
+    ms = baseline_then_burst("acme", days=1.5, seed=4)
+    b0 = T0 + int(1.5 * 1440) * 60_000
+    end = max(m["ts"] for m in ms) // 60_000 * 60_000 + 60_000
+    ms += stream("acme", start_ms=end, minutes=180, rate_per_min=6, seed=9, id_prefix="after-")
+    ms.sort(key=lambda m: m["ts"])
+    official = dict(ms[0], id="official-1", ts=b0 + 10 * 60_000, text="We are sorry",
+                    author={"id": "acme", "followers": 100_000, "kind": "official"})  # fmt: skip
+    at = next(i for i, m in enumerate(ms) if m["ts"] > official["ts"] + 150 * 60_000)
+    ms.insert(at, official)
+    for per_message, take in [(1, 1), (50, 7), (len(ms), 1)]:
+        events = _incident_events(ms, per_message=per_message, take=take)
+        assert [e for e in events if e["type"] == "response_impact"] == [], (per_message, take)
+
+
+def test_a_record_from_before_heard_keeps_its_newest_mention_time() -> None:
+    """Its first batch after the upgrade brings a mention dated before the newest
+    one seen (within grace): the newest time, and the lag gauge, do not go back."""
+    mentions = baseline_then_burst("acme", days=0.05, seed=1)
+    records: dict = {}
+    processor = make_processor(records)
+    processor.process(messages_of(mentions, per_message=50))
+    record = records["acme"]
+    newest = record.state.bins.watermark_ms
+    record.heard = None  # as the version before heard wrote it
+    earlier = dict(mentions[-1], id="earlier", ts=newest - 30_000)
+    value = msgspec.json.encode(earlier)
+    out = processor.process([Message("mentions", 0, 999, T0 + 10 * 86_400_000, b"acme", value)])
+    assert out.mentions == 1 and out.late == 0
+    assert record.heard is not None and record.heard[2] == newest
+    assert processor.watermarks["acme"] == newest
