@@ -115,6 +115,7 @@ def _cmd_produce(args: argparse.Namespace) -> int:
         topic=settings.mentions_topic,
         batch_max=args.batch_max if args.batch_max is not None else settings.produce_batch_max,
         linger_ms=settings.produce_linger_ms if args.linger_ms is None else args.linger_ms,
+        max_message_bytes=settings.max_message_bytes,
     )
     started = last = time.monotonic()
     done = 0
@@ -140,6 +141,15 @@ def _cmd_produce(args: argparse.Namespace) -> int:
         f"to {settings.mentions_topic} in {elapsed:.1f} s",
         file=sys.stderr,
     )
+    if producer.too_large:
+        print(
+            f"not sent: {producer.too_large:,} mentions larger than max_message_bytes "
+            f"({settings.max_message_bytes:,})",
+            file=sys.stderr,
+        )
+    if producer.failed:
+        print(f"failed: the broker did not take {producer.failed:,} mentions", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -284,6 +294,15 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_record(args: argparse.Namespace) -> int:
+    from streams.archive import read_topics, write_archive
+
+    settings = _broker_settings(args, "record")
+    n = write_archive(args.out, read_topics(settings, brand=args.brand).lines())
+    print(f"{n:,} messages (alerts, incident events, minutes) written to {args.out}")
+    return 0
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     from streams.report import report_main
 
@@ -361,6 +380,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--recorded", metavar="ARCHIVE", default=None, help="archive of the topics")
     p.add_argument("--from-topics", action="store_true", help="compare with the incidents topic")
     p.set_defaults(func=_cmd_replay)
+
+    p = sub.add_parser(
+        "record", help="archive the alerts, incident events and minutes (for reports later)"
+    )
+    p.add_argument("--out", required=True, metavar="ARCHIVE")
+    p.add_argument("--brand", default=None, help="only this brand")
+    p.set_defaults(func=_cmd_record)
 
     p = sub.add_parser("report", help="write an incident's HTML report (lessons learnt)")
     p.add_argument("incident", metavar="INCIDENT")

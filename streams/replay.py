@@ -19,6 +19,7 @@ from typing import Any, TextIO
 import msgspec
 
 from streams.alerts import ms_of, rfc3339
+from streams.codec import DECODE_ERRORS
 from streams.drills.offline import run_offline
 from streams.settings import Settings
 
@@ -40,14 +41,22 @@ class IncidentSummary:
     responses: list[str]  # verdicts
 
 
-def read_mentions(path: str | Path) -> Iterator[dict[str, Any]]:
-    """Mentions of a JSON-lines file, in file order (objects, or arrays of them)."""
+def read_mentions(path: str | Path) -> Iterator[Any]:
+    """Mentions of a JSON-lines file, in file order (objects, or arrays of them).
+
+    A line that is not JSON comes as its text, a row that is not a mention: the
+    replay refuses it, as a worker refuses what is not a mention, and goes on.
+    """
     decode = msgspec.json.Decoder().decode
     with Path(path).open("rb") as f:
         for line in f:
             if not line.strip():
                 continue
-            doc = decode(line)
+            try:
+                doc = decode(line)
+            except DECODE_ERRORS:
+                yield line.decode("utf-8", "replace").strip()
+                continue
             if isinstance(doc, list):
                 yield from doc
             else:
@@ -61,7 +70,13 @@ def _ms(text: str | None) -> int | None:
 def summarise(events: Iterable[dict[str, Any]]) -> list[IncidentSummary]:
     """One summary per incident id, from incident events."""
     by_id: dict[str, list[dict[str, Any]]] = {}
+    seen: set[str] = set()
     for e in events:
+        event_id = e.get("event_id")
+        if event_id in seen:  # delivered twice (after a crash): one event
+            continue
+        if event_id is not None:
+            seen.add(event_id)
         by_id.setdefault(e["incident_id"], []).append(e)
     out = []
     for incident, evs in by_id.items():

@@ -1251,7 +1251,9 @@ def write_report(records: BrandRecordSet, incident_id: str, out_dir: Path) -> Pa
     html = render_html(build_report(records, incident_id))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / f"{incident_id}.html"
+    # A brand may hold "/" (and so the incident id): the file stays in out_dir.
+    name = incident_id.replace("%", "%25").replace("/", "%2F").replace("\\", "%5C")
+    path = out_dir / f"{name}.html"
     path.write_text(html, encoding="utf-8")
     return path
 

@@ -208,6 +208,7 @@ def _play(
         topic=settings.mentions_topic,
         batch_max=settings.produce_batch_max,
         linger_ms=settings.produce_linger_ms,
+        max_message_bytes=settings.max_message_bytes,
     )
     stack.callback(producer.close)
     tailer = threading.Thread(target=tail, daemon=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -54,6 +55,18 @@ def test_produce_then_tail_alerts(broker: EmbeddedBroker, tmp_path: Path) -> Non
         assert worker.stop() == 0, worker.tail_log()
     rows = [line for line in table.splitlines() if "laiterie-dupre" in line]
     assert any("-> crisis" in row for row in rows)
+    # the record, archived, gives the report after the topics are gone
+    archive = tmp_path / "record.jsonl"
+    assert "written to" in tocsin(
+        "record", "--out", str(archive), "--brand", "laiterie-dupre", env=env
+    )
+    incident = next(
+        json.loads(line)["value"]["incident_id"]
+        for line in archive.read_text().splitlines()
+        if json.loads(line)["topic"] == "incidents"
+    )
+    report = tocsin("report", incident, "--out", str(tmp_path / "reports"), "--input", str(archive))
+    assert Path(report.strip()).exists()
     # the calm brand may be watched (a dawn flurry), never alerted
     calm = [line for line in table.splitlines() if "fromagerie-vial" in line]
     assert not any("-> alert" in line or "-> crisis" in line for line in calm), calm

@@ -10,6 +10,7 @@ from streams.archive import ArchiveLine, read_archive, write_archive
 from streams.drills import export, load_scenario
 from streams.drills.offline import run_offline
 from streams.replay import IncidentSummary, compare, read_mentions, summarise
+from tests.unit.test_report import make_records
 
 ROOT = Path(__file__).resolve().parents[2]
 H = 3_600_000
@@ -76,3 +77,23 @@ def test_a_file_with_text_timestamps_and_bad_rows_replays(tmp_path: Path) -> Non
     )
     run = run_offline(read_mentions(path))
     assert (run.mentions, run.invalid) == (3, 2)
+
+
+def test_a_line_that_is_not_json_is_refused_and_the_replay_goes_on(tmp_path: Path) -> None:
+    good = '"text":"hello","platform":"x","author":{"id":"u","followers":3}'
+    path = tmp_path / "f.jsonl"
+    path.write_text(
+        f'{{"id":"1","brand":"acme","ts":"2026-01-01T10:00:00Z",{good}}}\n'
+        "not json\n"
+        f'{{"id":"2","brand":"acme","ts":"2026-01-01T10:01:00Z",{good}}}\n'
+    )
+    run = run_offline(read_mentions(path))
+    assert (run.mentions, run.invalid) == (2, 1)
+
+
+def test_summarise_counts_a_redelivered_event_once() -> None:
+    """At-least-once delivery: an incident event read twice is one event."""
+    events = make_records().incidents
+    redelivered = events + [e for e in events if e["type"] == "response_impact"]
+    assert [s.responses for s in summarise(redelivered)] == [s.responses for s in summarise(events)]
+    assert any(s.responses for s in summarise(events))

@@ -10,6 +10,7 @@ acknowledged at 11:20.
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -320,3 +321,17 @@ def test_write_report_and_report_main_from_an_archive(tmp_path: Path, html: str)
     got = report_main(Settings(), INC, tmp_path / "main", input_path=archive)
     assert got.read_text(encoding="utf-8") == html
     assert ArchiveLine  # the archive format is the one tocsin record writes
+
+
+@pytest.mark.parametrize("brand", ["acme/fr", "../acme", "Crédit-Agricole", "日本"])
+def test_a_brand_with_a_slash_gets_its_report_in_the_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, brand: str
+) -> None:
+    """Brand names may hold "/" (the schema refuses only spaces and control
+    characters): the report is written in ``--out``, not below or above it."""
+    monkeypatch.setattr(sys.modules[__name__], "BRAND", brand)
+    incident = f"INC-20260302T1113-{brand}"
+    monkeypatch.setattr(sys.modules[__name__], "INC", incident)
+    out = tmp_path / "reports"
+    path = write_report(make_records(), incident, out)
+    assert path.parent == out and path.exists()

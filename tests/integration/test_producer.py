@@ -1,0 +1,100 @@
+"""MentionProducer on the embedded broker: every mention sent once, keyed by its brand,
+in batches of one brand that stay under the largest message, within their linger."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+
+from streams.producer import MentionProducer
+from streams.tansu import EmbeddedBroker
+from streams.topics import ensure_topics
+from tests.kafka_helpers import isolated_settings, read_topic
+from tests.synthetic import T0
+
+pytestmark = pytest.mark.timeout(300)
+
+
+def mention(i: int, brand: Any, text: str = "x") -> dict[str, Any]:
+    return {"id": f"m{i}", "brand": brand, "ts": T0 + i, "text": text}
+
+
+def sent(settings: Any) -> list[tuple[bytes | None, list[dict[str, Any]], int]]:
+    """(key, mentions, size) of every message of the mentions topic."""
+    out = []
+    for r in read_topic(settings, settings.mentions_topic):
+        doc = json.loads(r.value)
+        out.append((r.key, doc if isinstance(doc, list) else [doc], len(r.value)))
+    return out
+
+
+def test_batches_stay_under_the_largest_message_and_lose_nothing(broker: EmbeddedBroker) -> None:
+    """100 mentions of 90 kB for one brand (9 MB) and one of another: every mention
+    arrives once, in messages of one brand under max_message_bytes. A mention too
+    large to send even alone is counted, and the rest still go."""
+    settings = isolated_settings(broker, "prod-size")
+    ensure_topics(settings)
+    big = "y" * 90_000
+    with MentionProducer(
+        bootstrap_servers=settings.bootstrap_servers,
+        topic=settings.mentions_topic,
+        batch_max=500,
+        max_message_bytes=1_048_576,
+    ) as producer:
+        for i in range(100):
+            producer.send(mention(i, "acme", big))
+        producer.send(mention(100, "acme", "z" * 2_000_000))  # alone beyond the limit
+        producer.send(mention(101, "other"))
+    assert producer.too_large == 1 and producer.failed == 0
+    messages = sent(settings)
+    ids = sorted(m["id"] for _, ms, _ in messages for m in ms)
+    assert ids == sorted(f"m{i}" for i in [*range(100), 101])
+    assert all(size <= 1_048_576 - 1024 for _, _, size in messages)
+    for key, ms, _ in messages:
+        assert key is not None and {m["brand"] for m in ms} == {key.decode()}
+    assert len([k for k, _, _ in messages if k == b"acme"]) >= 9
+
+
+def test_a_mention_leaves_within_its_linger_without_further_input(
+    broker: EmbeddedBroker,
+) -> None:
+    """Slow input (a live drill between two mentions, `tocsin produce -` on a quiet
+    pipe): nothing else is sent or polled, yet the batch goes when its linger runs out."""
+    settings = isolated_settings(broker, "prod-linger")
+    ensure_topics(settings)
+    producer = MentionProducer(
+        bootstrap_servers=settings.bootstrap_servers,
+        topic=settings.mentions_topic,
+        batch_max=500,
+        linger_ms=100,
+    )
+    try:
+        producer.send(mention(1, "acme"))
+        deadline = time.monotonic() + 5.0
+        while producer.messages == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        waited = 5.0 - (deadline - time.monotonic())
+        assert producer.messages == 1 and waited < 1.0, waited
+    finally:
+        producer.close()
+    assert [(k, [m["id"] for m in ms]) for k, ms, _ in sent(settings)] == [(b"acme", ["m1"])]
+
+
+def test_a_brand_that_is_not_a_string_is_sent_alone_and_keyless(broker: EmbeddedBroker) -> None:
+    settings = isolated_settings(broker, "prod-brand")
+    ensure_topics(settings)
+    with MentionProducer(
+        bootstrap_servers=settings.bootstrap_servers, topic=settings.mentions_topic, batch_max=10
+    ) as producer:
+        for i, brand in enumerate([None, "None", 42, "42"]):
+            producer.send(mention(i, brand))
+    by_key = sorted(
+        ((k, [m["brand"] for m in ms]) for k, ms, _ in sent(settings)), key=lambda kv: str(kv)
+    )
+    assert by_key == sorted(
+        [(None, [None]), (None, [42]), (b"None", ["None"]), (b"42", ["42"])],
+        key=lambda kv: str(kv),
+    )
