@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from typing import Final
 
-from detectors.base import Detector, check_positive
+from detectors.base import Detector, check_positive, check_positive_int
 
 __all__ = ["EvolutionDetector", "Growth"]
 
@@ -140,7 +140,7 @@ class EvolutionDetector(Detector):
         floor_per_min: float = 1.0,
         reach_floor_per_min: float = 1_000.0,
     ) -> None:
-        check_positive("bin_ms", bin_ms)
+        check_positive_int("bin_ms", bin_ms)
         check_positive("fast_half_life_ms", fast_half_life_ms)
         check_positive("slow_half_life_ms", slow_half_life_ms)
         if slow_half_life_ms <= fast_half_life_ms:

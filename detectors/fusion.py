@@ -154,6 +154,20 @@ class LevelFusion(Detector):
             ("crisis_doubling_min", crisis_doubling_min),
         ):
             check_positive(name, value)
+        # A level must be able to fall back on normal traffic: its relaxed bars must
+        # stay above a normal volume ratio (1) and above a zero tone score.
+        if keep_elevation <= 1.0:
+            raise ValueError(
+                f"keep_elevation={keep_elevation!r} is not valid; valid values: a number > 1 "
+                "(normal volume is 1)"
+            )
+        bound = min(alert_tone, crisis_tone, 1.0 - 1.0 / min(watch_elevation, alert_elevation))
+        if hysteresis >= bound:
+            raise ValueError(
+                f"hysteresis={hysteresis!r} is not valid; valid values: a number in "
+                f"[0, {bound:.3g}) (below alert_tone, crisis_tone and "
+                "1 - 1/min(watch_elevation, alert_elevation), or a level could never fall)"
+            )
         for name, ms in (
             ("onset_hold_ms", onset_hold_ms),
             ("min_watch_ms", min_watch_ms),
@@ -285,8 +299,8 @@ class LevelFusion(Detector):
             limit = self.crisis_elevation * (1.0 - slack)
             if s.elevation >= limit:
                 anger = Reason("volume_elevation", s.elevation, limit)
-            elif s.growth >= self._crisis_growth * (1.0 - slack):
-                anger = Reason("volume_growth_per_hour", s.growth, self._crisis_growth)
+            elif s.growth >= (growth := self._crisis_growth * (1.0 - slack)):
+                anger = Reason("volume_growth_per_hour", s.growth, growth)
             else:
                 return None
         return (volume, negative, anger)

@@ -233,7 +233,11 @@ class IncidentTracker(Detector):
     def __init__(
         self, *, open_level: int = 2, resolve_after_ms: int = 60 * 60_000, keep_incidents: int = 5
     ) -> None:
-        if open_level not in (1, 2, 3):
+        if (
+            isinstance(open_level, bool)
+            or not isinstance(open_level, int)
+            or open_level not in (1, 2, 3)
+        ):
             raise ValueError(f"open_level={open_level!r} is not valid; valid values: 1, 2, 3")
         check_positive("resolve_after_ms", resolve_after_ms)
         check_positive_int("keep_incidents", keep_incidents)

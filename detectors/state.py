@@ -109,7 +109,7 @@ class Signal:
     name: str
     value: float
     baseline: float
-    threshold: float
+    threshold: float | None  # None: no value could reach the bar (too few mentions)
     score: float
     unit: str
 
@@ -260,7 +260,9 @@ class BrandState:
             aggressive_above=s.aggressive_above,
             sample_bins=s.evidence_bins,
         )
-        self.volume = VolumeDetector(bin_ms=s.bin_ms)
+        # Its threshold (an explanation) is the count at which a bin's onset score
+        # reaches the level rules' onset_score.
+        self.volume = VolumeDetector(bin_ms=s.bin_ms, alarm_score=s.fusion.onset_score)
         self.tone = ToneDetector()
         self.evolution = EvolutionDetector(bin_ms=s.bin_ms)
         self.fusion = s.fusion.clone()
@@ -339,7 +341,7 @@ class BrandState:
             Signal(
                 "negative_share",
                 tone.negative.share,
-                tone.baseline(tone.negative),
+                tone.scored_baseline(tone.negative),
                 tone.threshold(tone.negative, score=self.fusion.alert_tone),
                 scores.negative,
                 "share of recent mentions",
@@ -347,7 +349,7 @@ class BrandState:
             Signal(
                 "aggressive_share",
                 tone.aggressive.share,
-                tone.baseline(tone.aggressive),
+                tone.scored_baseline(tone.aggressive),
                 tone.threshold(tone.aggressive, score=self.fusion.alert_tone),
                 scores.aggressive,
                 "share of recent mentions",
@@ -366,6 +368,8 @@ class BrandState:
         brand's level and its timers; the other detection settings stay the brand's."""
         if self.fusion._get_params() != fusion._get_params():
             self.fusion = self.fusion.retuned(fusion)
+        # only what the volume threshold shown in alerts is computed for
+        self.volume.alarm_score = fusion.onset_score
         # field by field: settings pickled by an older version may lack a newer field
         kept = {
             f.name: getattr(self.settings, f.name)

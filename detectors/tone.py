@@ -19,7 +19,7 @@ become the new normal while a lasting change of tone is absorbed in days.
 from __future__ import annotations
 
 import math
-from typing import Final
+from typing import Any, Final
 
 from detectors.base import Detector, check_fraction, check_positive
 
@@ -31,7 +31,7 @@ _SQRT2: Final = math.sqrt(2.0)
 class ShareShift:
     """Recent versus baseline share of one kind of mention (negative, aggressive)."""
 
-    __slots__ = ("_base_k", "_base_n", "_k", "_n", "_score", "_share", "baseline_share")
+    __slots__ = ("_base_k", "_base_n", "_k", "_n", "_p0", "_score", "_share", "baseline_share")
 
     def __init__(self, baseline_share: float) -> None:
         self.baseline_share = baseline_share  # prior before any data
@@ -41,6 +41,7 @@ class ShareShift:
         self._base_n = 0.0
         self._score = 0.0
         self._share = 0.0
+        self._p0 = math.nan  # the baseline the last score was computed against
 
     def __getstate__(self) -> tuple[float, ...]:
         return (
@@ -51,6 +52,7 @@ class ShareShift:
             self._base_n,
             self._score,
             self._share,
+            self._p0,
         )
 
     def __setstate__(self, state: tuple[float, ...]) -> None:
@@ -62,7 +64,8 @@ class ShareShift:
             self._base_n,
             self._score,
             self._share,
-        ) = state
+        ) = state[:7]
+        self._p0 = state[7] if len(state) > 7 else math.nan  # pickled before it was kept
 
     def baseline(self, prior_strength: float) -> float:
         """Baseline share: the decayed long-run share, shrunk toward the prior."""
@@ -81,13 +84,15 @@ class ShareShift:
         learn_below: float,
         warmup_mentions: float,
         shifted_weight: float,
+        max_weight: float,
         /,
     ) -> None:
         """Fold one bin (k of n mentions) in; recompute the score.
 
         Positional only (called twice per closed bin): the decays of the recent and
         baseline sums over the gap, then the prior strength ``m`` and the detector's
-        margin, learning cut-off, warm-up and shifted weight.
+        margin, learning cut-off, warm-up, shifted weight, and the most a mention of
+        this bin may weigh in the baseline once warm.
         """
         self._k = rk = self._k * decay + k
         self._n = rn = self._n * decay + n
@@ -99,8 +104,11 @@ class ShareShift:
         z = (mean - p0 - margin) / sd
         self._score = score = 0.5 * (1.0 + math.erf(z / _SQRT2))
         self._share = rk / rn if rn > 0 else 0.0
+        self._p0 = p0
         warm = base_n >= warmup_mentions
         weight = 1.0 if not warm or score < learn_below else shifted_weight
+        if warm and max_weight < weight:
+            weight = max_weight
         self._base_k = base_k * base_decay + weight * k
         self._base_n = base_n * base_decay + weight * n
 
@@ -119,9 +127,16 @@ class ShareShift:
         """Decayed number of recent mentions behind :attr:`share`."""
         return self._n
 
-    def threshold(self, *, prior_strength: float, margin: float, z: float) -> float:
-        """Recent share (as :attr:`share`: unshrunk) at which the score would be
-        ``Phi(z)``, given the current counts; 1 when no share would reach it.
+    def scored_baseline(self, prior_strength: float) -> float:
+        """The baseline share the last :attr:`score` was computed against (before the
+        bin taught the baseline); the current baseline before any bin."""
+        p0 = self._p0
+        return self.baseline(prior_strength) if math.isnan(p0) else p0
+
+    def threshold(self, *, prior_strength: float, margin: float, z: float) -> float | None:
+        """Recent share (as :attr:`share`: unshrunk) at which the last score would
+        have been ``Phi(z)``, given the current counts and the baseline it was
+        computed against; None when no share could reach it.
 
         The score's shrunk mean ``M`` solves ``M - p0 - margin = z * sd(M)`` (the
         score's own normal approximation, a quadratic in ``M``); the recent share
@@ -133,20 +148,22 @@ class ShareShift:
         >>> s.__setstate__((0.15, 12.0, 40.0, 90.0, 600.0, 0.0, 0.3))
         >>> t = s.threshold(prior_strength=15.0, margin=0.1, z=1.2816)  # Phi(z) = 0.9
         >>> s.__setstate__((0.15, t * 40.0, 40.0, 90.0, 600.0, 0.0, t))
-        >>> s.update(0.0, 0.0, 1.0, 1.0, 15.0, 0.1, 0.5, 300.0, 0.05)  # no new bin
+        >>> s.update(0.0, 0.0, 1.0, 1.0, 15.0, 0.1, 0.5, 300.0, 0.05, 1.0)  # no new bin
         >>> round(s.score, 4)
         0.9
         """
         m, rn = prior_strength, self._n
-        p0 = self.baseline(m)
+        p0 = self.scored_baseline(m)
         d = p0 + margin
         if d >= 1.0 or rn <= 0.0:
-            return 1.0
+            return None
         c = z * z / (rn + m + 1.0)
         root = math.sqrt(c * (c + 4.0 * d * (1.0 - d)))
         mean = ((2.0 * d + c) + (root if z > 0 else -root)) / (2.0 * (1.0 + c))
         share = (mean * (rn + m) - m * p0) / rn
-        return min(1.0, max(0.0, share))
+        if share > 1.0:  # even every recent mention would not do
+            return None
+        return max(0.0, share)
 
 
 class ToneDetector(Detector):
@@ -171,6 +188,12 @@ class ToneDetector(Detector):
         Mentions the baseline learns from unconditionally, at the start.
     shifted_weight
         Weight of a shifted bin in the baseline, after warm-up.
+    burst_weight
+        After warm-up, a bin weighs in the baseline at most as much as this many
+        bins of the brand's typical volume (a mean of its mentions per bin over the
+        baseline's memory, itself capped so, and at least one mention): a burst (a
+        happy viral campaign, a crisis) does not become the brand's normal tone by
+        its sheer count.
 
     Examples
     --------
@@ -207,6 +230,7 @@ class ToneDetector(Detector):
         alarm_score: float = 0.9,
         warmup_mentions: float = 300.0,
         shifted_weight: float = 0.05,
+        burst_weight: float = 3.0,
     ) -> None:
         check_positive("half_life_ms", half_life_ms)
         check_positive("baseline_half_life_ms", baseline_half_life_ms)
@@ -217,6 +241,7 @@ class ToneDetector(Detector):
         check_fraction("alarm_score", alarm_score)
         check_positive("warmup_mentions", warmup_mentions, allow_zero=True)
         check_fraction("shifted_weight", shifted_weight, low=0.0, high=1.0)
+        check_positive("burst_weight", burst_weight)
         self.half_life_ms = half_life_ms
         self.baseline_half_life_ms = baseline_half_life_ms
         self.prior_strength = prior_strength
@@ -226,6 +251,7 @@ class ToneDetector(Detector):
         self.alarm_score = alarm_score
         self.warmup_mentions = warmup_mentions
         self.shifted_weight = shifted_weight
+        self.burst_weight = burst_weight
         self._z_alarm = _probit(alarm_score)
         super().__init__()
 
@@ -233,6 +259,17 @@ class ToneDetector(Detector):
         self._last_end_ms: int | None = None
         self.negative = ShareShift(self.negative_prior)
         self.aggressive = ShareShift(self.aggressive_prior)
+        self._typical_n = 0.0  # mentions per bin, capped at burst_weight times itself
+        self._bins = 0  # bins seen (the typical volume is a running mean at first)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Restore a pickled detector (a brand's state from the changelog); state
+        pickled by an older version gains new parameters at their defaults and
+        fresh learnt state for the new parts."""
+        current = type(self).__init__.__kwdefaults__ or {}
+        params = {name: state.get(name, default) for name, default in current.items()}
+        self.__dict__.update(type(self)(**params).__dict__)
+        self.__dict__.update(state)
 
     def update(self, count: float, negative: float, aggressive: float, *, end_ms: int) -> None:
         """Fold in one closed bin: its mentions, negative and aggressive mentions."""
@@ -240,20 +277,30 @@ class ToneDetector(Detector):
         self._last_end_ms = end_ms
         decay = 0.5 ** (dt / self.half_life_ms)
         base_decay = 0.5 ** (dt / self.baseline_half_life_ms)
+        # The brand's typical mentions per bin, and the most a mention of this bin
+        # may weigh in the baselines (burst_weight typical bins' worth in all).
+        cap = self.burst_weight * max(self._typical_n, 1.0)
+        self._bins += 1
+        gain = max(1.0 - base_decay, 1.0 / self._bins)
+        self._typical_n += gain * (min(count, cap) - self._typical_n)
+        most = cap / count if count > cap else 1.0
         m, margin, warmup, shifted = (
             self.prior_strength,
             self.margin,
             self.warmup_mentions,
             self.shifted_weight,
         )
-        self.negative.update(negative, count, decay, base_decay, m, margin, 0.5, warmup, shifted)
+        self.negative.update(
+            negative, count, decay, base_decay, m, margin, 0.5, warmup, shifted, most
+        )
         self.aggressive.update(
-            aggressive, count, decay, base_decay, m, margin, 0.5, warmup, shifted
+            aggressive, count, decay, base_decay, m, margin, 0.5, warmup, shifted, most
         )
 
-    def threshold(self, shift: ShareShift, *, score: float | None = None) -> float:
-        """The recent share at which ``shift`` would reach ``score`` (default
-        :attr:`alarm_score`), given its current counts.
+    def threshold(self, shift: ShareShift, *, score: float | None = None) -> float | None:
+        """The recent share at which ``shift``'s last score would have reached
+        ``score`` (default :attr:`alarm_score`), given its current counts; None when
+        no share could (too few recent mentions).
 
         Examples
         --------
@@ -262,6 +309,10 @@ class ToneDetector(Detector):
         >>> bar = tone.threshold(tone.negative)
         >>> low, high = (tone.threshold(tone.negative, score=p) for p in (0.5, 0.99))
         >>> low < bar < high
+        True
+        >>> quiet = ToneDetector()
+        >>> quiet.update(3, 3, 3, end_ms=60_000)    # three angry posts: a share of 1
+        >>> quiet.threshold(quiet.aggressive, score=0.8) is None  # that 0.8 needs more
         True
         """
         if score is None:
@@ -274,6 +325,10 @@ class ToneDetector(Detector):
     def baseline(self, shift: ShareShift) -> float:
         """The baseline share of ``shift``."""
         return shift.baseline(self.prior_strength)
+
+    def scored_baseline(self, shift: ShareShift) -> float:
+        """The baseline share ``shift``'s last score was computed against."""
+        return shift.scored_baseline(self.prior_strength)
 
 
 def _probit(p: float) -> float:

@@ -45,7 +45,9 @@ class AlertSignal(msgspec.Struct, frozen=True):
     name: str
     value: float
     baseline: float
-    threshold: float
+    #: The value at which the signal's score reaches its bar; null when no value
+    #: could, with the counts at hand (a share over too few mentions).
+    threshold: float | None
     score: Annotated[float, msgspec.Meta(ge=0.0, le=1.0)]
     unit: str
 
@@ -141,7 +143,7 @@ def alert_from_change(change: LevelChange, *, emitted_at_ms: int) -> Alert:
                 name=s.name,
                 value=round(s.value, 6),
                 baseline=round(s.baseline, 6),
-                threshold=round(s.threshold, 6),
+                threshold=None if s.threshold is None else round(s.threshold, 6),
                 score=round(min(max(s.score, 0.0), 1.0), 6),
                 unit=s.unit,
             )

@@ -2,7 +2,7 @@
 
 Names follow Prometheus practice: ``tocsin_`` prefix, base units (seconds),
 ``_total`` for counters. Labels are bounded: ``reason`` takes the values of
-:data:`streams.codec.REASONS`, ``level`` 0-3, ``signal`` three names, and
+:data:`streams.codec.REASONS`, ``level`` 0-3, ``signal`` the four of :data:`SIGNALS`, and
 ``brand`` the watched brands (one series per brand and metric: size your
 Prometheus for the number of brands you watch). Label children are resolved
 once and cached; the hot path only calls ``inc``/``set``/``observe``.

@@ -64,3 +64,23 @@ def test_a_handful_of_angry_posts_at_night_is_not_a_shift() -> None:
     t += MIN
     tone.update(2, 2, 2, end_ms=t)
     assert tone.aggressive.score < tone.alarm_score
+
+
+def test_a_detector_pickled_before_the_burst_weight_loads_and_runs() -> None:
+    """A brand's state in the changelog from before ``burst_weight``: loaded with the
+    parameter at its default and a fresh typical volume, its baselines kept."""
+    import pickle
+
+    rng = np.random.default_rng(5)
+    tone = ToneDetector()
+    t = feed(tone, 0, 600, rate=10, neg=0.3, aggr=0.05, rng=rng)
+    old = dict(tone.__dict__)
+    for name in ("burst_weight", "_typical_n", "_bins"):
+        del old[name]
+    legacy = ToneDetector.__new__(ToneDetector)
+    legacy.__dict__.update(old)
+    loaded = pickle.loads(pickle.dumps(legacy))
+    assert loaded.burst_weight == 3.0 and loaded._typical_n == 0.0
+    assert loaded.baseline(loaded.negative) == tone.baseline(tone.negative)
+    feed(loaded, t, 10, rate=10, neg=0.3, aggr=0.05, rng=rng)
+    assert 0.2 < loaded.baseline(loaded.negative) < 0.4
