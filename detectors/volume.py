@@ -226,8 +226,9 @@ class VolumeDetector(Detector):
     elevation_half_life_ms
         Half-life of the short means behind :attr:`elevation`.
     elevation_floor_per_min
-        Mentions per minute added to both means of :attr:`elevation` and of the
-        hourly elevation behind :attr:`anomaly_score`.
+        Mentions per minute added to both means of the hourly elevation behind
+        :attr:`anomaly_score` (:attr:`elevation` takes its expected total to be at
+        least one mention instead).
     anomaly_window_ms
         Half-life of the means behind the hourly elevation of :attr:`anomaly_score`.
     anomaly_memory_ms
