@@ -241,6 +241,10 @@ class VolumeDetector(Detector):
     drift_half_life_ms
         Memory of the slow level behind :attr:`drift`: the brand's normal over
         about a week.
+    rewarm_after_ms
+        A silence (empty bins only) at least this long makes the next mention
+        start a new warm-up: a brand back after weeks away is learnt afresh, not
+        measured for days against the zeros of its absence.
 
     Attributes
     ----------
@@ -330,6 +334,7 @@ class VolumeDetector(Detector):
         anomaly_hold_ms: int = 6 * _HOUR_MS,
         anomaly_escalation: float = 2.0,
         drift_half_life_ms: int = 7 * _DAY_MS,
+        rewarm_after_ms: int = 7 * _DAY_MS,
     ) -> None:
         check_positive_int("bin_ms", bin_ms)
         check_positive("level_half_life_ms", level_half_life_ms)
@@ -361,6 +366,7 @@ class VolumeDetector(Detector):
         check_positive("anomaly_hold_ms", anomaly_hold_ms)
         check_positive("anomaly_escalation", anomaly_escalation)
         check_positive("drift_half_life_ms", drift_half_life_ms)
+        check_positive("rewarm_after_ms", rewarm_after_ms)
         if anomaly_escalation < 1.0:
             raise ValueError(
                 f"anomaly_escalation={anomaly_escalation!r} is not valid; "
@@ -388,6 +394,7 @@ class VolumeDetector(Detector):
         self.anomaly_hold_ms = anomaly_hold_ms
         self.anomaly_escalation = anomaly_escalation
         self.drift_half_life_ms = drift_half_life_ms
+        self.rewarm_after_ms = rewarm_after_ms
         super().__init__()
 
     # ----------------------------------------------------------------- state
@@ -418,7 +425,8 @@ class VolumeDetector(Detector):
         self._drift_gain = _gain(bin_ms, self.drift_half_life_ms)
 
         self._n = 0  # bins seen
-        self._first_end_ms = 0
+        self._first_end_ms = 0  # the start of the (last) warm-up
+        self._empty_since_ms: int | None = None  # start of the current run of empty bins
         self._last_end_ms = 0
         self._level = 0.0
         # Daily profile: EW mean count per hour of the day (weekly factor removed),
@@ -602,6 +610,18 @@ class VolumeDetector(Detector):
         x = float(count)
         if self._n == 0:
             self._first_end_ms = end_ms
+        # Back after a long silence: warm up again from this bin (see rewarm_after_ms).
+        restart = False
+        if x > 0.0:
+            empty = self._empty_since_ms
+            if empty is not None and end_ms - self.bin_ms - empty >= self.rewarm_after_ms:
+                restart = True
+                self._first_end_ms = end_ms
+                self._regime = 1.0
+                self._cusum = self._burst_cusum = 0.0
+            self._empty_since_ms = None
+        elif self._empty_since_ms is None:
+            self._empty_since_ms = end_ms - self.bin_ms
         self._last_end_ms = end_ms
         self._n += 1
         n = self._n
@@ -647,7 +667,7 @@ class VolumeDetector(Detector):
                 w = 1.0 + v0 * t0 * (weekly[j0] / mean - 1.0) + v1 * t1 * (weekly[j1] / mean - 1.0)
 
         # Prediction, made before the count is looked at.
-        if n == 1:
+        if n == 1 or restart:
             self._level = self._slow_level = x
         level = self._level
         season = d * w

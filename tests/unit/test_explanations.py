@@ -156,3 +156,20 @@ def test_integer_parameters_refuse_other_types() -> None:
     for bad in (True, 2.0):
         with pytest.raises(ValueError, match=r"open_level=.* is not valid"):
             IncidentTracker(open_level=bad)  # type: ignore[arg-type]
+
+
+def test_normal_traffic_after_a_two_week_silence_is_not_watch_for_days() -> None:
+    """Two weeks of empty bins (the most a silence closes), then the brand's usual
+    10 mentions a minute: its baseline is learnt afresh (a new warm-up), not measured
+    for days against the zeros of its absence."""
+    state = BrandState(brand="acme")
+    rng = np.random.default_rng(0)
+    rows = [(T0 + m * MIN, float(rng.poisson(10)), 1.0, 0.0) for m in range(14 * 1440)]
+    rows += [(T0 + m * MIN, 0.0, 0.0, 0.0) for m in range(14 * 1440, 28 * 1440)]
+    closed(state, rows)
+    m0 = 28 * 1440
+    back = [(T0 + m * MIN, float(rng.poisson(10)), 1.0, 0.0) for m in range(m0, m0 + 5 * 1440)]
+    out = closed(state, back)
+    watch_minutes = sum(r.level >= 1 for r in out.minutes)
+    assert watch_minutes < 120, watch_minutes / 1440
+    assert max(r.level for r in out.minutes) <= 1
