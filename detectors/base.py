@@ -14,9 +14,10 @@ Invalid parameters raise :class:`ValueError` naming the valid values, through th
 from __future__ import annotations
 
 import abc
+import dataclasses
 import inspect
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, Self
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "check_fraction",
     "check_positive",
     "check_positive_int",
+    "restore_by_position",
 ]
 
 
@@ -56,9 +58,43 @@ class Detector(abc.ABC):
         """Forget everything learnt; keep the parameters."""
         self._init_state()
 
+    def _restore_upgraded(self, state: dict[str, Any]) -> None:
+        """Restore a pickled detector (a brand's state from the changelog): state
+        pickled by an older version of the class gains the parameters added since at
+        their defaults, and fresh learnt state for the new parts, so an upgrade
+        keeps what the brand learnt. A subclass whose pickles must survive new
+        parameters calls it from its ``__setstate__``."""
+        current = type(self).__init__.__kwdefaults__ or {}
+        params = {name: state.get(name, default) for name, default in current.items()}
+        self.__dict__.update(type(self)(**params).__dict__)
+        self.__dict__.update(state)
+
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in self._get_params().items())
         return f"{type(self).__name__}({params})"
+
+
+def restore_by_position(obj: Any, state: Sequence[Any]) -> None:
+    """Restore a frozen, slotted dataclass pickled as its field values in order; a
+    field added since the state was pickled takes its default.
+
+    >>> @dataclasses.dataclass(frozen=True, slots=True)
+    ... class Point:
+    ...     x: float
+    ...     y: float = 0.0
+    >>> p = Point.__new__(Point)
+    >>> restore_by_position(p, [1.5])  # pickled before y existed
+    >>> p
+    Point(x=1.5, y=0.0)
+    """
+    for i, f in enumerate(dataclasses.fields(obj)):
+        if i < len(state):
+            value = state[i]
+        elif f.default_factory is not dataclasses.MISSING:
+            value = f.default_factory()
+        else:
+            value = f.default
+        object.__setattr__(obj, f.name, value)
 
 
 def check_choice(name: str, value: object, valid: Iterable[object]) -> None:

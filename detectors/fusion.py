@@ -40,10 +40,10 @@ never goes past watch: a happy viral campaign is not a crisis.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Final
 
-from detectors.base import Detector, check_fraction, check_positive
+from detectors.base import Detector, check_fraction, check_positive, restore_by_position
 
 __all__ = ["LEVEL_NAMES", "LevelFusion", "Reason", "Scores"]
 
@@ -65,8 +65,7 @@ class Scores:
     def __setstate__(self, state: list[float]) -> None:
         """Restore by position (a brand's state from the changelog); a field added
         since the state was pickled takes its default."""
-        for i, f in enumerate(fields(self)):
-            object.__setattr__(self, f.name, state[i] if i < len(state) else f.default)
+        restore_by_position(self, state)
 
 
 @dataclass(frozen=True, slots=True)

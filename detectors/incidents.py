@@ -28,10 +28,16 @@ from __future__ import annotations
 import math
 import uuid
 from collections import deque
-from dataclasses import MISSING, dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from typing import Final, Literal
 
-from detectors.base import Detector, check_fraction, check_positive, check_positive_int
+from detectors.base import (
+    Detector,
+    check_fraction,
+    check_positive,
+    check_positive_int,
+    restore_by_position,
+)
 
 __all__ = [
     "INCIDENT_NAMESPACE",
@@ -180,14 +186,7 @@ class IncidentEvent:
     def __setstate__(self, state: list[object]) -> None:
         """Restore by position (the last events of a tracker, from the changelog); a
         field added since the state was pickled takes its default."""
-        for i, f in enumerate(fields(self)):
-            if i < len(state):
-                value = state[i]
-            elif f.default_factory is not MISSING:
-                value = f.default_factory()
-            else:
-                value = f.default
-            object.__setattr__(self, f.name, value)
+        restore_by_position(self, state)
 
     @property
     def event_id(self) -> str:

@@ -263,13 +263,8 @@ class ToneDetector(Detector):
         self._bins = 0  # bins seen (the typical volume is a running mean at first)
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        """Restore a pickled detector (a brand's state from the changelog); state
-        pickled by an older version gains new parameters at their defaults and
-        fresh learnt state for the new parts."""
-        current = type(self).__init__.__kwdefaults__ or {}
-        params = {name: state.get(name, default) for name, default in current.items()}
-        self.__dict__.update(type(self)(**params).__dict__)
-        self.__dict__.update(state)
+        """Restore a pickled detector; one pickled before ``burst_weight`` gains it."""
+        self._restore_upgraded(state)
 
     def update(self, count: float, negative: float, aggressive: float, *, end_ms: int) -> None:
         """Fold in one closed bin: its mentions, negative and aggressive mentions."""

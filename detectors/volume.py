@@ -481,11 +481,7 @@ class VolumeDetector(Detector):
         parameters at their defaults, their derived constants and fresh learnt
         state for the new parts, so an upgrade does not lose the brand's baseline.
         """
-        current = type(self).__init__.__kwdefaults__ or {}
-        params = {name: state.get(name, default) for name, default in current.items()}
-        fresh = type(self)(**params).__dict__
-        self.__dict__.update(fresh)
-        self.__dict__.update(state)
+        self._restore_upgraded(state)
         if "_slow_level" not in state:  # the week's normal starts from the learnt one
             self._slow_level = self._level
             self._hour_slow = self._hour_expected
