@@ -373,11 +373,6 @@ class Processor:
         if not fresh:
             return
         batch: MentionBatch = to_batch(fresh, self.scorer)
-        old_records = {  # written before heard existed: their newest mention time so far
-            b: r.state.bins.watermark_ms
-            for b, r in zip(brands, records, strict=True)
-            if r.heard is None
-        }
         updates = update_many([r.state for r in records], batch, bounds)
         newest = np.maximum.reduceat(batch.ts_ms, [lo for lo, _ in bounds]).tolist()
         now = self.clock_ms()
@@ -387,10 +382,13 @@ class Processor:
             record_ms = min(record_ms, now)  # a record dated ahead of the worker's clock
             if update.accepted:  # mentions that were all late say nothing new
                 # The newest mention time so far: from heard, or for a record written
-                # before heard existed (and before any advance), its bins' watermark.
-                before_ms = record.heard[2] if record.heard is not None else old_records[brand]
-                if before_ms is not None and before_ms > newest_ms:
-                    newest_ms = before_ms
+                # before heard existed (never advanced), its bins' watermark, which
+                # this batch's newest mention has joined.
+                watermark = record.state.bins.watermark_ms
+                if record.heard is None and watermark is not None:
+                    newest_ms = watermark
+                elif record.heard is not None and record.heard[2] > newest_ms:
+                    newest_ms = record.heard[2]
                 record.heard = (now, record_ms, newest_ms)
             self.track(brand, partition)
             if record_ms > self._record_ms.get(partition, record_ms - 1):
