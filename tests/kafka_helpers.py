@@ -16,6 +16,7 @@ from typing import Any
 from kafka import KafkaConsumer, TopicPartition
 from prometheus_client.parser import text_string_to_metric_families
 
+from streams.producer import MentionProducer
 from streams.settings import Settings, load_settings
 from streams.tansu import EmbeddedBroker, free_port, true_end_offsets_sync
 
@@ -42,6 +43,14 @@ def isolated_settings(broker: EmbeddedBroker, name: str, **overrides: Any) -> Se
     }
     values.update(overrides)
     return load_settings(environ={}, **values)
+
+
+def mention_producer(settings: Settings, **options: Any) -> MentionProducer:
+    """A :class:`MentionProducer` to the mentions topic of ``settings`` (``options``:
+    its framing, ``batch_max``, ``linger_ms``...)."""
+    return MentionProducer(
+        bootstrap_servers=settings.bootstrap_servers, topic=settings.mentions_topic, **options
+    )
 
 
 def settings_env(settings: Settings) -> dict[str, str]:

@@ -26,7 +26,6 @@ import pytest
 from streams.drills import load_scenario
 from streams.drills.generator import generate
 from streams.drills.truth import ground_truth
-from streams.producer import MentionProducer
 from streams.settings import Settings
 from streams.tansu import EmbeddedBroker
 from streams.topics import ensure_topics
@@ -35,7 +34,7 @@ from tests.deploy.tools import (
     DEPLOY,
     RULE_FILES,
 )
-from tests.kafka_helpers import WorkerProcess, isolated_settings
+from tests.kafka_helpers import WorkerProcess, isolated_settings, mention_producer
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -47,9 +46,8 @@ VARIABLES = {"$brand": ".*", "$__rate_interval": "1m"}
 
 
 def _publish(settings: Settings, mentions: list[dict[str, Any]]) -> int:
-    with MentionProducer(
-        bootstrap_servers=settings.bootstrap_servers,
-        topic=settings.mentions_topic,
+    with mention_producer(
+        settings,
         batch_max=settings.produce_batch_max,
         linger_ms=50,
     ) as producer:

@@ -19,19 +19,17 @@ import pytest
 
 from streams.commands import AckCommand, ExpectCommand, send_command
 from streams.drills import generate, ground_truth, load_scenario
-from streams.producer import MentionProducer
 from streams.schemas import load_schema
 from streams.tansu import EmbeddedBroker
 from streams.topics import ensure_topics
-from tests.kafka_helpers import WorkerProcess, isolated_settings, read_topic
+from tests.kafka_helpers import WorkerProcess, isolated_settings, mention_producer, read_topic
 
 pytestmark = pytest.mark.timeout(900)
 
 
 def publish(settings: Any, mentions: list[dict[str, Any]]) -> None:
-    with MentionProducer(
-        bootstrap_servers=settings.bootstrap_servers,
-        topic=settings.mentions_topic,
+    with mention_producer(
+        settings,
         batch_max=300,
         linger_ms=50,
     ) as producer:

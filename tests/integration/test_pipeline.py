@@ -16,7 +16,6 @@ import jsonschema
 import pytest
 
 from streams.agent import EXIT_AGENT_FAILED
-from streams.producer import MentionProducer
 from streams.schemas import load_schema
 from streams.statecodec import loads_state
 from streams.tansu import EmbeddedBroker, free_port, true_end_offsets_sync
@@ -26,6 +25,7 @@ from tests.kafka_helpers import (
     headers_of,
     isolated_settings,
     latest_by_key,
+    mention_producer,
     read_topic,
     wait_drained,
 )
@@ -36,9 +36,8 @@ pytestmark = pytest.mark.timeout(600)
 
 def publish(settings, mentions, *, batch_max: int = 200) -> int:
     ensure_topics(settings)
-    with MentionProducer(
-        bootstrap_servers=settings.bootstrap_servers,
-        topic=settings.mentions_topic,
+    with mention_producer(
+        settings,
         batch_max=batch_max,
         linger_ms=50,
     ) as producer:
@@ -478,9 +477,8 @@ def test_mentions_fetched_during_a_restart_are_not_taken_for_silence(
         take_within_s=2.0,
     )
     ensure_topics(settings)
-    producer = MentionProducer(
-        bootstrap_servers=settings.bootstrap_servers,
-        topic=settings.mentions_topic,
+    producer = mention_producer(
+        settings,
         batch_max=200,
         linger_ms=50,
     )

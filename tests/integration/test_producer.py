@@ -9,10 +9,9 @@ from typing import Any
 
 import pytest
 
-from streams.producer import MentionProducer
 from streams.tansu import EmbeddedBroker
 from streams.topics import ensure_topics
-from tests.kafka_helpers import isolated_settings, read_topic
+from tests.kafka_helpers import isolated_settings, mention_producer, read_topic
 from tests.synthetic import T0
 
 pytestmark = pytest.mark.timeout(300)
@@ -38,9 +37,8 @@ def test_batches_stay_under_the_largest_message_and_lose_nothing(broker: Embedde
     settings = isolated_settings(broker, "prod-size")
     ensure_topics(settings)
     big = "y" * 90_000
-    with MentionProducer(
-        bootstrap_servers=settings.bootstrap_servers,
-        topic=settings.mentions_topic,
+    with mention_producer(
+        settings,
         batch_max=500,
         max_message_bytes=1_048_576,
     ) as producer:
@@ -65,9 +63,8 @@ def test_a_mention_leaves_within_its_linger_without_further_input(
     pipe): nothing else is sent or polled, yet the batch goes when its linger runs out."""
     settings = isolated_settings(broker, "prod-linger")
     ensure_topics(settings)
-    producer = MentionProducer(
-        bootstrap_servers=settings.bootstrap_servers,
-        topic=settings.mentions_topic,
+    producer = mention_producer(
+        settings,
         batch_max=500,
         linger_ms=100,
     )
@@ -86,9 +83,7 @@ def test_a_mention_leaves_within_its_linger_without_further_input(
 def test_a_brand_that_is_not_a_string_is_sent_alone_and_keyless(broker: EmbeddedBroker) -> None:
     settings = isolated_settings(broker, "prod-brand")
     ensure_topics(settings)
-    with MentionProducer(
-        bootstrap_servers=settings.bootstrap_servers, topic=settings.mentions_topic, batch_max=10
-    ) as producer:
+    with mention_producer(settings, batch_max=10) as producer:
         for i, brand in enumerate([None, "None", 42, "42"]):
             producer.send(mention(i, brand))
     by_key = sorted(

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from streams.producer import MentionProducer
 from streams.statecodec import loads_state
 from streams.tansu import EmbeddedBroker, free_port
 from streams.topics import ensure_topics
@@ -15,6 +14,7 @@ from tests.kafka_helpers import (
     WorkerProcess,
     isolated_settings,
     latest_by_key,
+    mention_producer,
     read_topic,
     wait_drained,
 )
@@ -24,9 +24,8 @@ pytestmark = pytest.mark.timeout(600)
 
 
 def _publish(settings, mentions) -> None:  # type: ignore[no-untyped-def]
-    with MentionProducer(
-        bootstrap_servers=settings.bootstrap_servers,
-        topic=settings.mentions_topic,
+    with mention_producer(
+        settings,
         batch_max=100,
         linger_ms=20,
     ) as producer:
