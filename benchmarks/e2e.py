@@ -149,6 +149,22 @@ def serialise(mentions: Iterator[dict[str, Any]], limit: int | None = None) -> S
 # -- producing --------------------------------------------------------------------
 
 
+class _Delivery:
+    """What kafka-python's ``send`` returns, as far as MentionProducer uses it:
+    ``add_errback``, called if the broker refuses the message."""
+
+    def __init__(self) -> None:
+        self._errbacks: list[tuple[Callable[..., Any], tuple[Any, ...]]] = []
+
+    def add_errback(self, fn: Callable[..., Any], *args: Any) -> None:
+        self._errbacks.append((fn, args))
+
+    def done(self, err: Any, _msg: Any) -> None:
+        if err is not None:
+            for fn, args in self._errbacks:
+                fn(*args, RuntimeError(str(err)))
+
+
 class _CKSender:
     """The part of kafka-python's KafkaProducer that MentionProducer uses, on confluent-kafka.
 
@@ -174,15 +190,17 @@ class _CKSender:
             }
         )
 
-    def send(self, topic: str, key: bytes | None = None, value: bytes | None = None) -> None:
+    def send(self, topic: str, key: bytes | None = None, value: bytes | None = None) -> _Delivery:
+        delivery = _Delivery()
         while True:
             try:
-                self._p.produce(topic, value=value, key=key)
+                self._p.produce(topic, value=value, key=key, on_delivery=delivery.done)
                 break
             except BufferError:
                 self._p.poll(0.01)
         self._p.poll(0)
         self.sent += 1
+        return delivery
 
     def flush(self, timeout: float | None = None) -> None:
         left = self._p.flush(-1 if timeout is None else timeout)
@@ -242,6 +260,8 @@ def fill(
         if i % 1000 == 999:
             producer.poll()
     producer.flush()
+    if producer.failed or producer.too_large:
+        raise RuntimeError(f"{producer.failed} mentions refused, {producer.too_large} too large")
     if sender.sent != producer.messages or producer.mentions != len(stream):
         raise RuntimeError(f"framing check failed: {sender.sent=} {producer.messages=}")
     return producer.messages
