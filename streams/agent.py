@@ -165,9 +165,12 @@ class DetectionAgent:
         metrics = self.processor.metrics
         topic = settings.mentions_topic
         batches = cast(Any, stream).take_events  # in faust-streaming, not in its StreamT stub
-        async for events in batches(settings.take_max, within=settings.take_within_s):
+        async for taken in batches(settings.take_max, within=settings.take_within_s):
             async with self._lock:
                 self._check_writes()
+                events = self._current(taken)
+                if not events:
+                    continue
                 started = time.perf_counter()
                 messages = [
                     Message(
@@ -206,6 +209,35 @@ class DetectionAgent:
                 )
                 self.batches += 1
                 metrics.batch_duration.observe(time.perf_counter() - started)
+
+    def _current(self, events: Sequence[faust.EventT[Any]]) -> Sequence[faust.EventT[Any]]:
+        """The events of the current assignment, to process; the others are left.
+
+        Faust checks an event's consumer generation when it enters the stream, not
+        when a take buffer filled before a rebalance hands it over. Such an event
+        may belong to a partition revoked since (its record already dropped, the
+        partition perhaps another worker's), or come before the state the new
+        assignment recovers; while a rebalance or recovery runs, no event is
+        current. A left event is never acknowledged (Faust acks every taken event
+        when the agent's body returns: one more reference keeps it from counting),
+        so its offset is not committed: the partition's owner reads it again from
+        the committed offset (Faust seeks there after every rebalance).
+        """
+        app = self.table.app
+        if app.flow_control.is_active():
+            generation = app.consumer_generation_id
+            current = [e for e in events if e.message.generation_id == generation]
+        else:
+            current = []
+        if len(current) < len(events):
+            kept = {id(e) for e in current}
+            for event in events:
+                if id(event) not in kept:
+                    event.message.incref()
+            stale = len(events) - len(current)
+            self.processor.metrics.stale_messages.inc(stale)
+            log.info("left %d messages taken before a rebalance", stale)
+        return current
 
     async def _perform(self, out: Output) -> list[Awaitable[Any]]:
         """Write and send what the processor asked for (steps 1 and 2 of the module's

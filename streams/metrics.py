@@ -237,6 +237,12 @@ class Metrics:
             "Kafka messages consumed from the mentions topic.",
             registry=registry,
         )
+        self.stale_messages = Counter(
+            "tocsin_messages_stale",
+            "Kafka messages left unprocessed because a rebalance began after they were"
+            " taken; they are read again from the committed offset by their partition's owner.",
+            registry=registry,
+        )
         self.incident_events = Counter(
             "tocsin_incident_events",
             "Incident lifecycle events published (opened, escalated, acknowledged, ...).",
