@@ -57,6 +57,11 @@ _DISPERSION: Final = 0.02
 _Z: Final = 2.0
 #: Newton steps of the Poisson trend fit (it converges in 4 to 6 from a flat start).
 _NEWTON_STEPS: Final = 8
+#: Fewer mentions than this before a response say too little for a trend: the
+#: prediction is then the seasonal normal, known to within its own size.
+_MIN_TREND_MENTIONS: Final = 10
+#: Fewer mentions than this on either side say too little about a share.
+_MIN_SHARE_MENTIONS: Final = 20
 #: Half-life, in response windows, of the weight of a bin in the trend fit: the hour
 #: before a response informs the slope, its last minutes the most (a peak shortly before
 #: the response must not be extrapolated as a rise).
@@ -402,7 +407,10 @@ class ResponseMonitor(Detector):
     by ``2 * share_margin``; otherwise it had *no effect*. Each change must also be
     significant (z >= 2; over-dispersed counts plus the uncertainty of the
     trend for the volume, two-proportion test for shares), so a handful of
-    posts at night, or a trend read from them, never decides.
+    posts at night, or a trend read from them, never decides: under
+    ``_MIN_TREND_MENTIONS`` before the response, the prediction is the
+    seasonal normal (known to within its own size), and shares decide only
+    from ``_MIN_SHARE_MENTIONS`` mentions on each side.
 
     Parameters
     ----------
@@ -413,8 +421,8 @@ class ResponseMonitor(Detector):
     group_ms
         Official posts within this time of a response are part of it.
     calm_ratio, backfire_ratio
-        Volume after over volume before at or below which a response calmed,
-        at or above which it backfired.
+        Volume after over the volume the trend before predicted, at or below which
+        a response calmed, at or above which it backfired.
     share_margin
         Rise of the aggressive share (absolute) that makes a response backfire,
         and fall of it that, with a volume that did not rise, makes it calm.
@@ -536,11 +544,16 @@ class ResponseMonitor(Detector):
         z_anger = _z_shares(b_agg, bc, a_agg, ac)
         z_negative = _z_shares(b_neg, bc, a_neg, ac)
         louder = ratio >= self.backfire_ratio and z_volume >= _Z
-        angrier = a_agg >= b_agg + 2 * self.share_margin and z_anger >= _Z
+        shares_known = min(bc, ac) >= _MIN_SHARE_MENTIONS  # two of four is not a share
+        angrier = shares_known and a_agg >= b_agg + 2 * self.share_margin and z_anger >= _Z
         quieter = ratio <= self.calm_ratio and z_volume <= -_Z
-        calmer = ratio < 1.0 and (
-            (a_agg <= b_agg - self.share_margin and z_anger <= -_Z)
-            or (a_neg <= b_neg - 2 * self.share_margin and z_negative <= -_Z)
+        calmer = (
+            shares_known
+            and ratio < 1.0
+            and (
+                (a_agg <= b_agg - self.share_margin and z_anger <= -_Z)
+                or (a_neg <= b_neg - 2 * self.share_margin and z_negative <= -_Z)
+            )
         )
         verdict: Verdict
         if louder or angrier:
@@ -578,15 +591,14 @@ class ResponseMonitor(Detector):
         covariance, scaled by the over-dispersion the residuals show, so a
         trend read from a noisy, sparse window predicts loosely.
         """
-        if not before:
-            return sum(r[5] for r in after), 0.0
+        cs = [r[1] for r in before]
+        total = sum(cs)
+        if total < _MIN_TREND_MENTIONS:  # a quiet night, or no history: no trend to read
+            seasonal = sum(r[5] for r in after)
+            return seasonal, seasonal**2
         ts = [(r[0] - at) / self.window_ms for r in before]  # in windows, negative
         vs = [0.5 ** (-t / _TREND_HALF_LIFE) for t in ts]  # recent bins weigh more
         ws = [r[5] + 1.0 for r in before]
-        cs = [r[1] for r in before]
-        total = sum(cs)
-        if total <= 0:
-            return 0.0, 0.0
         a, b = math.log(total / sum(ws)), 0.0
         h00 = h01 = h11 = 0.0
         for _ in range(_NEWTON_STEPS):

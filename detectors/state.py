@@ -449,6 +449,8 @@ class BrandState:
                 incidents.update(
                     self.brand, level=level, previous_level=fusion.previous_level, end_ms=end
                 )
+                if any(e.type == "opened" for e in incidents.events):
+                    self.offline.reset()  # its hold counts within one incident
                 out.events += incidents.events
             responses.update(
                 end_ms=end,

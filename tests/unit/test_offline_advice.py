@@ -47,27 +47,36 @@ def minute(
     )
 
 
-def events_of(*, few_after_response: float) -> list:
+def events_of(*, few_after_response: float, surges: int = 1) -> list:
     rng = np.random.default_rng(7)
     state = BrandState(brand="acme", settings=DetectionSettings())
     events = []
     t = T0
-    for _ in range(2 * 1440):  # two calm days
-        events += state.update(minute(rng, t, int(rng.poisson(3)), angry=0.02, few=0.0)).events
-        t += MIN
-    response_at = t + 45 * MIN
-    for _ in range(4 * 60):  # an angry surge; an official response 45 minutes in
-        after = t >= response_at
-        batch = minute(
-            rng,
-            t,
-            int(rng.poisson(40)),
-            angry=0.6,
-            few=few_after_response if after else 0.0,
-            official=t == response_at,
-        )
-        events += state.update(batch).events
-        t += MIN
+
+    def calm(minutes: int) -> None:
+        nonlocal t, events
+        for _ in range(minutes):
+            batch = minute(rng, t, int(rng.poisson(3)), angry=0.02, few=0.0)
+            events += state.update(batch).events
+            t += MIN
+
+    calm(2 * 1440)  # two calm days
+    for k in range(surges):
+        if k:
+            calm(1440)  # a calm day between
+        response_at = t + 45 * MIN
+        for _ in range(4 * 60):  # an angry surge; an official response 45 minutes in
+            after = t >= response_at
+            batch = minute(
+                rng,
+                t,
+                int(rng.poisson(40)),
+                angry=0.6,
+                few=few_after_response if after else 0.0,
+                official=t == response_at,
+            )
+            events += state.update(batch).events
+            t += MIN
     return events
 
 
@@ -82,6 +91,21 @@ def test_a_few_loud_angry_authors_after_a_response_advise_going_offline() -> Non
     assert any(r.startswith("top 5 authors wrote") for r in reasons)
     impact = next(e for e in events if e.type == "response_impact")
     assert offline[0].event_time_ms >= impact.event_time_ms  # only once a response is judged
+
+
+def test_each_incident_holds_its_own_thirty_minutes_before_advice() -> None:
+    """The second crisis of a brand: its advice waits for its own response and hold,
+    not the one held during the first incident."""
+    events = events_of(few_after_response=0.7, surges=2)
+    incidents = list(dict.fromkeys(e.incident_id for e in events if e.type == "opened"))
+    assert len(incidents) == 2
+    for incident in incidents:
+        mine = [e for e in events if e.incident_id == incident]
+        impact = next(e for e in mine if e.type == "response_impact")
+        (offline,) = [e for e in mine if e.type == "offline_recommended"]
+        assert offline.event_time_ms - impact.event_time_ms >= 30 * MIN
+        held = int(offline.details["reasons"][-1].split()[1])  # "held N min after ..."
+        assert 30 <= held < 60
 
 
 def test_anger_spread_over_many_authors_does_not() -> None:

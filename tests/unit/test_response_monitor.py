@@ -73,3 +73,51 @@ def test_a_peak_just_before_the_response_is_not_extrapolated_as_a_rise() -> None
     rates = np.where(t < 30, 1.0 + 29.0 * t / 30.0, 30.0 * 0.5 ** ((t - 30) / 60.0))
     verdicts = Counter(_verdict(rates[:60], rates[60:], seed=seed) for seed in range(200))
     assert verdicts["no_effect"] >= 180, verdicts
+
+
+def _judge_rows(
+    before: list[tuple[float, float, float]], after: list[tuple[float, float, float]]
+) -> tuple[str, float]:
+    """Bins of (count, aggressive, expected), a response between the two lists."""
+    monitor = ResponseMonitor(bin_ms=_MIN, window_ms=30 * _MIN)
+    out = []
+    t = 0
+    for part in (before, after):
+        if part is after:
+            monitor.add_response(response_ms=t + 1, mention_id="r", text="We apologise.")
+        for count, aggressive, expected in part:
+            t += _MIN
+            monitor.update(
+                end_ms=t,
+                count=count,
+                negative=count,
+                aggressive=aggressive,
+                employee=0.0,
+                expected=expected,
+            )
+            out += monitor.judged
+    (impact,) = out
+    return impact.verdict, impact.predicted_after_mentions
+
+
+@pytest.mark.parametrize("night_mentions", [0, 1])
+def test_an_apology_after_a_quiet_night_is_judged_against_the_normal_morning(
+    night_mentions: int,
+) -> None:
+    """An hour of night with at most one mention says nothing of a trend: the normal
+    morning that follows (5 a minute, as usual) did not make the apology backfire."""
+    night = [(1.0 if k == 30 and night_mentions else 0.0, 0.0, 0.2) for k in range(60)]
+    verdict, predicted = _judge_rows(night, [(5.0, 0.0, 5.0)] * 31)
+    assert verdict == "no_effect"
+    assert predicted == 150.0  # the seasonal normal over the half hour after
+
+
+def test_two_aggressive_posts_of_four_do_not_make_a_collapse_backfire() -> None:
+    """An angry thread (20 a minute) falls to 4 mentions in half an hour after the
+    response, 2 of them aggressive: the flow calmed; two of four is not a share."""
+    before = [(20.0, 2.0, 3.0)] * 60
+    after = [
+        (1.0 if k in (3, 9, 15, 21) else 0.0, 1.0 if k in (3, 9) else 0.0, 3.0) for k in range(31)
+    ]
+    verdict, _ = _judge_rows(before, after)
+    assert verdict == "calmed"
