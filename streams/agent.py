@@ -382,16 +382,24 @@ class DetectionAgent:
             del self._writing[partition]
 
     async def _send_deadletter(self, dl: DeadLetter) -> Awaitable[Any]:
-        """Send a dead letter; cut a value too large to send, and say so in a header.
+        """Send a dead letter; cut a value (or key) too large to send, and say so in a header.
 
         Returns the future of its delivery."""
-        value, headers = dl.value, dl.headers
-        room = self.settings.max_message_bytes - 4096 - sum(len(k) + len(v) for k, v in headers)
-        if len(value) > room:
-            headers = [*headers, ("tocsin.errors.value.truncated.from", str(len(value)).encode())]
-            value = value[: max(0, room)]
+        key, value, headers = dl.key, dl.value, list(dl.headers)
+        limit = self.settings.max_message_bytes - 4096  # room for the record's framing
+
+        def overhead() -> int:
+            return len(key or b"") + sum(len(k) + len(v) for k, v in headers) + 64
+
+        if overhead() + len(value) > limit:
+            if key is not None and len(key) > limit // 2:  # a key that leaves no room
+                headers.append(("tocsin.errors.key.truncated.from", str(len(key)).encode()))
+                key = key[: limit // 2]
+            if overhead() + len(value) > limit:
+                headers.append(("tocsin.errors.value.truncated.from", str(len(value)).encode()))
+                value = value[: max(0, limit - overhead())]
         fut: Awaitable[Any] = await self.deadletter_topic.send(
-            key=dl.key, value=value, headers=headers, force=True
+            key=key, value=value, headers=headers, force=True
         )
         return fut
 

@@ -517,3 +517,46 @@ def test_mentions_fetched_during_a_restart_are_not_taken_for_silence(
         producer.close()
         assert worker.stop() == 0, worker.tail_log()
     assert (processed, late) == (len(second), 0)
+
+
+def test_a_refused_message_too_large_to_forward_whole_is_cut_not_fatal(
+    broker: EmbeddedBroker, tmp_path: Path
+) -> None:
+    """Refused messages near the size limit, with a long key (8 kB) or a huge one
+    (3 MB): their dead letters (the key copied, headers added) would pass the limit and
+    stop the worker at every restart. They are cut, with headers saying from what size,
+    and the worker goes on."""
+    from kafka import KafkaProducer
+
+    settings = isolated_settings(broker, "dlbig", partitions=1)
+    limit = settings.max_message_bytes
+    producer = KafkaProducer(bootstrap_servers=settings.bootstrap_servers, max_request_size=limit)
+    ensure_topics(settings)
+    worker = WorkerProcess(settings, tmp_path / "worker.log").start()
+    long_key, huge_key = b"k" * 8192, b"h" * 3_000_000
+    try:
+        worker.wait_for("tocsin_assigned_partitions", 1, timeout_s=90)
+        topic = settings.mentions_topic
+        producer.send(topic, key=long_key, value=b"\xff" * (limit - 8192 - 200)).get(30)
+        producer.send(topic, key=huge_key, value=b"\xff" * (limit - len(huge_key) - 200)).get(30)
+        after = stream("acme", minutes=30, rate_per_min=5, seed=9)
+        for m in after:
+            producer.send(topic, key=b"acme", value=json.dumps(m).encode())
+        producer.flush()
+        worker.wait_for("tocsin_messages_consumed_total", 2 + len(after), timeout_s=120)
+        processed = worker.metric("tocsin_mentions_processed_total", brand="acme")
+    finally:
+        producer.close()
+        assert worker.stop() == 0, worker.tail_log()
+    assert processed > 0  # the mentions after them were processed
+    dead = read_topic(settings, settings.deadletter_topic)
+    assert len(dead) == 2
+    first, second = dead
+    assert first.key == long_key
+    assert int(headers_of(first)["tocsin.errors.value.truncated.from"]) == limit - 8192 - 200
+    assert len(first.value) < limit - 8192 - 200
+    assert int(headers_of(second)["tocsin.errors.key.truncated.from"]) == len(huge_key)
+    assert huge_key.startswith(second.key) and len(second.key) < len(huge_key)
+    assert len(second.value) == limit - len(huge_key) - 200  # then the value fits whole
+    for r in dead:
+        assert len(r.key) + len(r.value) < limit
