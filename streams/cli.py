@@ -286,11 +286,17 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     settings = _settings(args)
     apply_gc_policy(young_threshold=settings.gc_young_threshold)  # a long offline run
     recorded = None
-    if args.recorded:
-        recorded = summarise(read_archive(args.recorded).incidents)
-    elif args.from_topics:
-        recorded = summarise(read_topics(settings).incidents)
-    replay(args.file, settings, recorded=recorded, truth=truth_beside(args.file), out=sys.stdout)
+    try:
+        if args.recorded:
+            recorded = summarise(read_archive(args.recorded).incidents)
+        elif args.from_topics:
+            recorded = summarise(read_topics(settings).incidents)
+        replay(
+            args.file, settings, recorded=recorded, truth=truth_beside(args.file), out=sys.stdout
+        )
+    except OSError as exc:  # a file missing or unreadable (bad lines are refused inside)
+        print(f"tocsin: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -306,12 +312,16 @@ def _cmd_record(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     from streams.report import report_main
 
-    path = report_main(
-        _settings(args),
-        args.incident,
-        Path(args.out),
-        input_path=Path(args.input) if args.input else None,
-    )
+    try:
+        path = report_main(
+            _settings(args),
+            args.incident,
+            Path(args.out),
+            input_path=Path(args.input) if args.input else None,
+        )
+    except (ValueError, OSError) as exc:  # an unknown or malformed id, a missing file
+        print(f"tocsin: {exc}", file=sys.stderr)
+        return 2
     print(path)
     return 0
 

@@ -80,13 +80,16 @@ def summarise(events: Iterable[dict[str, Any]]) -> list[IncidentSummary]:
         by_id.setdefault(e["incident_id"], []).append(e)
     out = []
     for incident, evs in by_id.items():
-        last = max(evs, key=lambda e: (e["event_time"], e["type"] == "resolved"))
+        # Acknowledgements are dated by the clock of whoever sent them, not by event
+        # time: the latest event may be an ack whose snapshot predates the resolution.
+        resolved = [ms for e in evs if (ms := _ms(e.get("resolved_at"))) is not None]
+        opened = [ms for e in evs if (ms := _ms(e.get("opened_at"))) is not None]
         out.append(
             IncidentSummary(
                 incident_id=incident,
-                brand=last["brand"],
-                opened_ms=_ms(last["opened_at"]) or 0,
-                resolved_ms=_ms(last.get("resolved_at")),
+                brand=evs[0]["brand"],
+                opened_ms=min(opened, default=0),
+                resolved_ms=max(resolved, default=None),
                 peak_level=max(e["peak_level"] for e in evs),
                 acknowledged=any(e["acknowledged"] for e in evs),
                 responses=[e["response"]["verdict"] for e in evs if e.get("response")],

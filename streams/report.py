@@ -44,6 +44,7 @@ Phase
 
 from __future__ import annotations
 
+import hashlib
 import math
 from bisect import bisect_left
 from collections import Counter
@@ -332,16 +333,34 @@ def find_first_echo(
     opened_ms: int,
     bin_ms: int,
     lookback_ms: int = ECHO_LOOKBACK_MS,
+    incident_id: str | None = None,
 ) -> FirstEcho:
     """The first echo of an incident opened at ``opened_ms`` (end of the opening minute).
 
     See the module's definitions. ``minutes`` are deduplicated and in time order;
     the brand's normal negative share is measured on those before the search window.
+    The search never reaches back into another incident of the brand (a minute
+    whose ``incident_id`` is not ``incident_id``, by default the opening
+    minute's): a brand that stayed at watch
+    after its last incident resolved has a new story, not the old one's.
     """
     open_start = opened_ms - bin_ms
-    before = [m for m in minutes if m.start <= open_start]
-    raised = _raised_run_start(before, open_start, bin_ms)
-    window = [m for m in before if m.start >= raised - lookback_ms]
+    if incident_id is None:  # the incident of the opening minute
+        incident_id = next((m.incident_id for m in minutes if m.start == open_start), None)
+    before = [
+        m
+        for m in minutes
+        if m.start <= open_start and (m.incident_id is None or m.incident_id == incident_id)
+    ]
+    earlier = [
+        m.start
+        for m in minutes
+        if m.start <= open_start and m.incident_id not in (None, incident_id)
+    ]
+    since = max(earlier) + bin_ms if earlier else None
+    mine = before if since is None else [m for m in before if m.start >= since]
+    raised = _raised_run_start(mine, open_start, bin_ms)
+    window = [m for m in mine if m.start >= raised - lookback_ms]
     history = [m for m in before if m.start < raised - lookback_ms]
     surplus = _surplus_start(window, _normal_negative_share(history))
     if surplus is not None:
@@ -506,7 +525,13 @@ def build_report(records: BrandRecordSet, incident_id: str) -> IncidentReport:
     resolved = next((e.resolved_at for e in reversed(events) if e.resolved_at), None)
     resolved_ms = ms_of(resolved) if resolved else None
     end_ms = resolved_ms if resolved_ms is not None else minutes[-1].start + bin_ms
-    echo = find_first_echo(minutes, opened_ms=opened_ms, bin_ms=bin_ms)
+    if not minutes[0].start <= opened_ms - bin_ms <= minutes[-1].start:
+        raise ReportError(
+            f"the record's minutes of brand {brand!r} ({_full(minutes[0].start)} to "
+            f"{_full(minutes[-1].start + bin_ms)}) do not cover the incident's opening "
+            f"({_full(opened_ms)}): brand-minutes are kept for less time than incidents"
+        )
+    echo = find_first_echo(minutes, opened_ms=opened_ms, bin_ms=bin_ms, incident_id=incident_id)
     lo = max(min(echo.at_ms, opened_ms) - BEFORE_MS, minutes[0].start)
     hi = min(end_ms + AFTER_MS, minutes[-1].start + bin_ms)
     hi = max(hi, end_ms)
@@ -549,12 +574,13 @@ def build_report(records: BrandRecordSet, incident_id: str) -> IncidentReport:
 
 
 def _bucket_minutes(span_ms: int, bin_ms: int) -> int:
-    """Minutes per bar: the smallest round width giving at most :data:`MAX_BARS` bars."""
-    base = max(bin_ms // MINUTE_MS, 1)
-    return next(
-        (b for b in _BUCKET_MIN if b >= base and span_ms / (b * MINUTE_MS) <= MAX_BARS),
-        _BUCKET_MIN[-1],
-    )
+    """Minutes per bar: the smallest round width, a whole number of bins, giving at most
+    :data:`MAX_BARS` bars (a bar of 5 minutes over 3-minute bins would hold one or two
+    of them)."""
+    widths = [b for b in _BUCKET_MIN if (b * MINUTE_MS) % bin_ms == 0]
+    if not widths:  # bins wider than a day, or of odd lengths: one bin per bar
+        return max(bin_ms // MINUTE_MS, 1)
+    return next((b for b in widths if span_ms / (b * MINUTE_MS) <= MAX_BARS), widths[-1])
 
 
 def _buckets(minutes: Sequence[Minute], lo_ms: int, bucket_ms: int) -> list[Bucket]:
@@ -1253,6 +1279,9 @@ def write_report(records: BrandRecordSet, incident_id: str, out_dir: Path) -> Pa
     out_dir.mkdir(parents=True, exist_ok=True)
     # A brand may hold "/" (and so the incident id): the file stays in out_dir.
     name = incident_id.replace("%", "%25").replace("/", "%2F").replace("\\", "%5C")
+    if len(name.encode()) > 200:  # file names have 255 bytes at most; brands 128 characters
+        digest = hashlib.sha256(incident_id.encode()).hexdigest()[:16]
+        name = name.encode()[:180].decode(errors="ignore") + "-" + digest
     path = out_dir / f"{name}.html"
     path.write_text(html, encoding="utf-8")
     return path

@@ -39,3 +39,22 @@ def test_a_batch_size_below_one_is_refused(value: str, capsys: pytest.CaptureFix
     with pytest.raises(SystemExit):
         main(["produce", "--batch-max", value, "/dev/null"])
     assert "valid values: an integer >= 1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["report", "nonsense", "--out", "{tmp}", "--input", "{tmp}/none.jsonl"], "INC-"),
+        (
+            ["report", "INC-20250120T1019-acme", "--out", "{tmp}", "--input", "{tmp}/none.jsonl"],
+            "none.jsonl",
+        ),
+        (["replay", "{tmp}/none.jsonl"], "none.jsonl"),
+    ],
+)
+def test_report_and_replay_errors_are_a_message_and_status_2(
+    argv: list[str], says: str, tmp_path: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([a.format(tmp=tmp_path) for a in argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tocsin: ") and says in err and "Traceback" not in err

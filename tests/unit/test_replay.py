@@ -97,3 +97,15 @@ def test_summarise_counts_a_redelivered_event_once() -> None:
     redelivered = events + [e for e in events if e["type"] == "response_impact"]
     assert [s.responses for s in summarise(redelivered)] == [s.responses for s in summarise(events)]
     assert any(s.responses for s in summarise(events))
+
+
+def test_an_acknowledgement_dated_after_the_resolution_does_not_reopen_the_incident() -> None:
+    """Acks carry their sender's clock: in a drill (dates in the past) every ack comes
+    after the resolution, with the incident still open in its snapshot."""
+    events = make_records().incidents
+    (summary,) = summarise(events)
+    assert summary.resolved_ms is not None
+    ack = next(e for e in events if e["type"] == "acknowledged")
+    late_ack = {**ack, "event_id": "late-ack", "event_time": "2026-03-02T13:30:00Z"}
+    (again,) = summarise([*events, late_ack])
+    assert (again.resolved_ms, again.opened_ms) == (summary.resolved_ms, summary.opened_ms)

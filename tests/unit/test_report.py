@@ -194,6 +194,35 @@ def test_a_positive_spike_before_is_not_the_first_echo() -> None:
     assert (echo.at_ms, echo.raised_from_ms) == (at("10:30"), at("09:00"))
 
 
+def test_the_first_echo_does_not_reach_into_the_brands_earlier_incident() -> None:
+    """An incident resolved at 10:00 while the brand stayed at watch; a new one opens at
+    10:31 on a negative surge from 10:25. Its story starts after the earlier one."""
+    earlier = "INC-20260302T0830-acme"
+    rows = [minute_row(T0 + i * MIN, 2, i % 2) for i in range(30)]
+    rows += [  # 08:30 to 10:00: the earlier incident, negative all along
+        msgspec.to_builtins(
+            Minute(at("08:30") + i * MIN, 30, 2.0, 0.0, 25, 5, 0, 0, 0, -0.5, 2, earlier, [])
+        )
+        for i in range(90)
+    ]
+    rows += [minute_row(at("10:00") + i * MIN, 3, 1, 1) for i in range(25)]  # watch, no incident
+    rows += [minute_row(at("10:25") + i * MIN, 30, 25, 1 if i < 5 else 2) for i in range(10)]
+    minutes = msgspec.convert(rows, list[Minute])
+    for row in minutes[-5:]:
+        assert row.incident_id is None  # minute_row dates INC from 11:12 only
+    echo = find_first_echo(minutes, opened_ms=at("10:31"), bin_ms=MIN, incident_id=INC)
+    assert echo.raised_from_ms == at("10:00")
+    assert at("10:00") <= echo.at_ms <= at("10:25")
+
+
+def test_minutes_that_do_not_cover_the_opening_are_a_clear_error() -> None:
+    """Brand-minutes are kept 90 days and incidents a year: minutes from another time
+    would make up a report."""
+    records = make_records(minutes=[r for r in make_minutes() if r[0] >= at("12:00")])
+    with pytest.raises(ReportError, match="do not cover the incident's opening"):
+        build_report(records, INC)
+
+
 # --- the report ---------------------------------------------------------------------------
 
 
@@ -323,15 +352,28 @@ def test_write_report_and_report_main_from_an_archive(tmp_path: Path, html: str)
     assert ArchiveLine  # the archive format is the one tocsin record writes
 
 
-@pytest.mark.parametrize("brand", ["acme/fr", "../acme", "Crédit-Agricole", "日本"])
+@pytest.mark.parametrize(
+    "brand", ["acme/fr", "../acme", "Crédit-Agricole", "日本", "日" * 128, "%" * 128]
+)
 def test_a_brand_with_a_slash_gets_its_report_in_the_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, brand: str
 ) -> None:
     """Brand names may hold "/" (the schema refuses only spaces and control
-    characters): the report is written in ``--out``, not below or above it."""
+    characters): the report is written in ``--out``, not below or above it; a long name
+    (128 characters, up to 512 bytes) still makes a valid file name."""
     monkeypatch.setattr(sys.modules[__name__], "BRAND", brand)
     incident = f"INC-20260302T1113-{brand}"
     monkeypatch.setattr(sys.modules[__name__], "INC", incident)
     out = tmp_path / "reports"
     path = write_report(make_records(), incident, out)
     assert path.parent == out and path.exists()
+
+
+@pytest.mark.parametrize("bin_min", [1, 2, 3, 4, 5, 7])
+def test_volume_bars_hold_whole_bins(bin_min: int) -> None:
+    """A bar holds a whole number of bins, or steady traffic reads as a sawtooth."""
+    from streams.report import _bucket_minutes
+
+    for span_h in (1, 6, 24, 72):
+        width = _bucket_minutes(span_h * 3_600_000, bin_min * MIN)
+        assert width % bin_min == 0, (bin_min, span_h, width)
