@@ -480,7 +480,9 @@ class DetectionAgent:
             fail_stop(exc)
 
     async def _on_recover(self) -> None:
-        assignment = self.table.app.consumer.assignment()
+        app = self.table.app
+        generation = app.consumer_generation_id
+        assignment = app.consumer.assignment()
         mine = [tp for tp in assignment if tp.topic == self.settings.mentions_topic]
         self.processor.metrics.assigned.set(len(mine))
         # Brands of partitions now owned by another worker: their series go with them.
@@ -503,18 +505,37 @@ class DetectionAgent:
         delivered = await self._delivered_ids(self.settings.alerts_topic)
         delivered |= await self._delivered_ids(self.settings.incidents_topic)
         for brand, record in waiting.items():
-            missing = [a for a in record.outbox if a.message_id not in delivered]
-            log.info(
-                "brand %s: %d alerts pending after recovery, %d not on the alerts topic",
-                brand,
-                len(record.outbox),
-                len(missing),
-            )
-            if missing:
-                await self._deliver(missing)
-            record.outbox.clear()
-            partitions = [p for (t, p) in record.offsets if t == self.settings.mentions_topic]
-            await self._put(brand, partitions[0] if partitions else 0)
+            # Faust does not cancel this callback when another rebalance interrupts the
+            # recovery: from then on the record may be another worker's, which
+            # recovers its outbox and delivers it. Under the lock, a revocation's
+            # flush waits for the brand in progress.
+            async with self._lock:
+                if (
+                    app.consumer_generation_id != generation
+                    or self.records.get(brand) is not record
+                ):
+                    log.info("a rebalance interrupted the recovery: its next one delivers")
+                    return
+                missing = [a for a in record.outbox if a.message_id not in delivered]
+                log.info(
+                    "brand %s: %d alerts pending after recovery, %d not on the alerts topic",
+                    brand,
+                    len(record.outbox),
+                    len(missing),
+                )
+                if missing:
+                    await self._deliver(missing)
+                record.outbox.clear()
+                await self._put(brand, self._changelog_partition(brand, record))
+
+    def _changelog_partition(self, brand: str, record: BrandRecord) -> int:
+        """The changelog partition the brand's record was recovered from (else that of
+        its mentions)."""
+        key_partition = getattr(self.table.data, "_key_partition", None) or {}
+        if brand in key_partition:
+            return int(key_partition[brand])
+        partitions = [p for (t, p) in record.offsets if t == self.settings.mentions_topic]
+        return partitions[0] if partitions else 0
 
     async def _delivered_ids(self, topic: str) -> set[str]:
         """CloudEvents ids among the newest messages of every partition of ``topic``."""
