@@ -113,6 +113,8 @@ SMOOTH_MIN_MENTIONS: Final = 10
 #: At most this many bars; longer windows group minutes.
 MAX_BARS: Final = 720
 _BUCKET_MIN: Final = (1, 2, 5, 10, 15, 30, 60, 120, 240, 1440)
+#: ``response_window_ms`` by default, in minutes (for a report without responses).
+DEFAULT_RESPONSE_WINDOW_MIN: Final = 30
 _ACK_COLOUR: Final = "#1d4ed8"
 _NO_OFFLINE: Final = "Taking the conversation offline was not recommended."
 _ECHO_COLOUR: Final = "#7c3aed"
@@ -746,9 +748,10 @@ def _figures(report: IncidentReport) -> str:
                 "Bars: mentions of the brand; dark blue line: their average over the last 10 "
                 "minutes. Dashed black line: what is normal for the brand at that hour and day. "
                 "Vertical lines: the first echo and each official response, coloured by its "
-                "verdict. Around each response, horizontal segments compare the 30 minutes "
-                "after it (thick: actual; dotted: what the trend before it predicted) with the "
-                "30 minutes before it (grey); '+100 % vs trend' means twice the prediction.",
+                "verdict. Around each response, horizontal segments compare the "
+                f"{_window_min(report)} minutes after it (thick: actual; dotted: what the trend "
+                f"before it predicted) with the {_window_min(report)} minutes before it (grey); "
+                "'+100 % vs trend' means twice the prediction.",
                 {"data-bins": len(buckets), "data-bin-minutes": bucket_min},
             ),
             _figure(
@@ -1190,12 +1193,20 @@ _METHOD: Final = (
     ),
     (
         "Response verdicts",
-        "Tocsin compares the 30 minutes after an official response with the trend of the 30 "
-        "minutes before it. Backfired: clearly louder than the trend predicted, or angrier. "
-        "Calmed: clearly quieter, or calmer in tone. Otherwise no effect. A verdict is given "
-        "30 minutes after the response.",
+        "Tocsin compares the window after an official response (response_window_ms, 30 "
+        "minutes by default) with what the trend of the two windows before it predicted. "
+        "Backfired: clearly louder than the trend predicted, or angrier. Calmed: clearly "
+        "quieter, or calmer in tone. Otherwise no effect. A verdict is given one window after "
+        "the response.",
     ),
 )
+
+
+def _window_min(report: IncidentReport) -> int:
+    """The response window of the report's responses, in minutes (the default without)."""
+    if report.responses:
+        return round(report.responses[0].info.window_minutes)
+    return DEFAULT_RESPONSE_WINDOW_MIN
 
 
 def _method() -> str:
@@ -1247,10 +1258,10 @@ def render_html(report: IncidentReport) -> str:
         f'<section id="figures"><h2>Figures</h2>{_figures(r)}</section>',
         f'<section id="phase-list"><h2>Phases</h2>{_phases(r)}</section>',
         f'<section id="response-list"><h2>Responses and their impact</h2>{_responses_table(r)}'
-        '<p class="note">Before and after: the 30 minutes on each side of the response. '
-        "Predicted: the mentions the trend of the hour before the response predicted for the "
-        "30 minutes after it. Backfired: clearly louder than the trend or angrier; calmed: clearly "
-        "quieter or calmer.</p></section>",
+        f'<p class="note">Before and after: the {_window_min(r)} minutes on each side of the '
+        f"response. Predicted: the mentions the trend of the {2 * _window_min(r)} minutes before "
+        f"the response predicted for the {_window_min(r)} minutes after it. Backfired: clearly "
+        "louder than the trend or angrier; calmed: clearly quieter or calmer.</p></section>",
         f'<section id="ack-list"><h2>Acknowledgements</h2>{_acks(r)}</section>',
         f'<section id="inside-list"><h2>Inside: employees</h2>{_inside(r)}</section>',
         f'<section id="alert-list"><h2>Level changes</h2>{_level_changes(r)}</section>',

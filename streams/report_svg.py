@@ -395,17 +395,20 @@ def _polylines(
 # --- the three charts --------------------------------------------------------------------
 
 
-def _volume_legend(bucket_min: int, *, average_min: int | None, impacts: bool) -> list[LegendItem]:
+def _volume_legend(
+    bucket_min: int, *, average_min: int | None, impacts: Sequence[Impact]
+) -> list[LegendItem]:
     unit = "minute" if bucket_min == 1 else f"{bucket_min} minutes"
     items: list[LegendItem] = [("box", _VOLUME_COLOUR, f"mentions per {unit}")]
     if average_min:
         items.append(("line", _AVERAGE_COLOUR, f"average, last {average_min} min"))
     items.append(("dash", _EXPECTED_COLOUR, "expected (the brand's normal)"))
     if impacts:
+        window = f"{impacts[0].window_ms // 60_000} min"  # the setting: one for all responses
         items += [
-            ("line", _BEFORE_COLOUR, "30 min before a response"),
-            ("dot", "#555555", "30 min after: trend's prediction"),
-            ("thick", "#555555", "30 min after: actual"),
+            ("line", _BEFORE_COLOUR, f"{window} before a response"),
+            ("dot", "#555555", f"{window} after: trend's prediction"),
+            ("thick", "#555555", f"{window} after: actual"),
         ]
     return items
 
@@ -428,7 +431,7 @@ def volume_chart(
     """
     legend, legend_y = _legend(
         _volume_legend(bucket_min, average_min=average_min if average else None,
-                       impacts=bool(impacts)), frame)  # fmt: skip
+                       impacts=impacts), frame)  # fmt: skip
     top = _top(markers, frame, legend_y)
     bottom = top + 220
     peak = max(

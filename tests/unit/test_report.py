@@ -377,3 +377,15 @@ def test_volume_bars_hold_whole_bins(bin_min: int) -> None:
     for span_h in (1, 6, 24, 72):
         width = _bucket_minutes(span_h * 3_600_000, bin_min * MIN)
         assert width % bin_min == 0, (bin_min, span_h, width)
+
+
+def test_the_texts_follow_the_response_window_setting() -> None:
+    """With ``response_window_ms`` at an hour, the legend and notes say so."""
+    records = make_records()
+    for e in records.incidents:
+        if e["type"] == "response_impact":
+            e["response"] = {**e["response"], "window_minutes": 60.0}
+    page = render_html(build_report(records, INC))
+    assert "30 min before a response" not in page and "the 30 minutes on each" not in page
+    assert "60 min before a response" in page and "the 60 minutes on each side" in page
+    assert "trend of the 120 minutes before" in page
