@@ -371,15 +371,29 @@ def find_first_echo(
 
 
 def _reached(
-    minutes: Sequence[Minute], *, from_ms: int, to_ms: int, bin_ms: int
+    minutes: Sequence[Minute],
+    alerts: Sequence[Alert],
+    *,
+    from_ms: int,
+    to_ms: int,
+    opened_ms: int,
+    bin_ms: int,
 ) -> dict[int, int | None]:
-    """For watch, alert and crisis: end of the first minute at that level or above."""
+    """For watch, alert and crisis: end of the first minute at that level or above.
+
+    From the minutes, and from the alerts (dated by the end of the bin that changed
+    the level), whichever says earlier: a record missing minutes must not contradict
+    its own alerts. The incident opened at alert level, so alert was reached by
+    ``opened_ms`` at the latest.
+    """
     out: dict[int, int | None] = {1: None, 2: None, 3: None}
-    for m in minutes:
-        if from_ms <= m.start < to_ms:
-            for level in range(1, m.level + 1):
-                if out[level] is None:
-                    out[level] = m.start + bin_ms
+    times = [(m.start + bin_ms, m.level) for m in minutes if from_ms <= m.start < to_ms]
+    times += [(t, a.level) for a in alerts if from_ms < (t := ms_of(a.event_time)) <= to_ms]
+    times.append((opened_ms, 2))
+    for t, level in sorted(times):
+        for lv in range(1, level + 1):
+            if out[lv] is None:
+                out[lv] = t
     return out
 
 
@@ -549,8 +563,10 @@ def build_report(records: BrandRecordSet, incident_id: str) -> IncidentReport:
         first_echo=echo,
         reached_ms=_reached(
             minutes,
+            alerts,
             from_ms=min(echo.at_ms, echo.raised_from_ms),
             to_ms=end_ms,
+            opened_ms=opened_ms,
             bin_ms=bin_ms,
         ),
         acknowledgements=_acknowledgements(events),

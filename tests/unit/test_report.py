@@ -239,6 +239,13 @@ def test_times_from_first_echo() -> None:
                      "first acknowledgement", "11:20", "20 min"]  # fmt: skip
 
 
+def test_times_agree_with_the_alerts_when_minutes_are_missing() -> None:
+    """Minute records lost from 11:05 to 11:30: the alerts still date each level."""
+    rows = [r for r in make_minutes() if not at("11:05") <= r[0] < at("11:30")]
+    r = build_report(make_records(minutes=rows), INC)
+    assert r.reached_ms == {1: at("11:11"), 2: at("11:13"), 3: at("11:21")}
+
+
 def test_phases_with_terms_and_authors() -> None:
     r = build_report(make_records(), INC)
     got = [(p.start_ms, p.end_ms, p.level, p.mentions) for p in r.phases]
