@@ -77,7 +77,7 @@ FR_VALENCE: Final[dict[float, str]] = {
         inexcusable|s impardonnable|s révoltant|e|s|es révolté|e|s|es
         furieu|x|se|ses intolérable|s insupportable|s invivable|s
         racisme raciste|s sexisme sexiste|s homophobe|s harcèlement|s
-        empoisonné|e|s|es intoxication|s
+        empoisonné|e|s|es intoxication|s intoxiqué|e|s|es contaminé|e|s|es
         """,
     -2.5: """
         bidon foireu|x|se|ses navrant|e|s|es mauvais|e|es moche|s
@@ -167,6 +167,7 @@ EN_VALENCE: Final[dict[float, str]] = {
         dishonest racist|s racism sexist|s sexism homophobic harassment
         abuse|d abusive betrayed betrayal ruined ruin|s poisoned poisoning
         toxic dangerous unsafe sucks suck|ed|ing sux shitty crappy lousy trashy
+        contaminated listeria salmonella
         """,
     -2.5: """
         bad worse poor disappointed disappointing disappointment|s
@@ -416,6 +417,8 @@ NEUTRAL_IN_FR: Final[str] = "pain dire fine ya dont don like ass"
 
 PHRASES: Final[dict[str, tuple[float, float, float]]] = {
     # French
+    "pris feu": (-2.5, 0.0, 0.0),
+    "prend feu": (-2.5, 0.0, 0.0),
     "fils de pute": (-3.5, 0.9, 0.95),
     "nique ta mère": (-3.5, 0.95, 0.95),
     "ta gueule": (-3.0, 0.8, 0.85),
@@ -558,6 +561,7 @@ PHRASES: Final[dict[str, tuple[float, float, float]]] = {
     "a hit for": (2.0, 0.0, 0.0),
     "a huge hit": (2.5, 0.0, 0.0),
     "under fire": (-2.5, 0.0, 0.0),
+    "caught fire": (-2.5, 0.0, 0.0),
     "not bad": (1.5, 0.0, 0.0),
     "no problem": (1.0, 0.0, 0.0),
     "no worries": (1.0, 0.0, 0.0),

@@ -401,6 +401,14 @@ _UNICODE_SEPARATORS: Final = tuple(
 _URL_MENTION_RE: Final = re.compile(r"@\w+|(?:https?://|www\.)\S*")
 _HASHTAG_RE: Final = re.compile(rb"#(\w+)")
 _RATING_RE: Final = re.compile(rb"(?<![\d/.])\d{1,2}/\d{1,2}(?![\d/])")
+#: Words before a date written like a rating ("le 1/10", "from 2/5").
+_DATE_WORDS: Final = frozenset(
+    "le du au dès des jusqu avant après depuis prévu prévue pour "
+    "on from until till by starts start starting before after the due".encode().split()
+)
+#: "never/jamais ... so/aussi ADJ" intensifies instead of negating.
+_NEVER_WORDS: Final = frozenset({b"never", b"jamais"})
+_AS_WORDS: Final = frozenset(b"so this that such as aussi si tellement autant".split())
 _UPPER: Final = bytes(range(0x41, 0x5B))
 _CAPS_RUN: Final = re.compile(rb"[A-Z]{3}")
 _LETTERS: Final = bytes(range(0x41, 0x5B)) + bytes(range(0x61, 0x7B))
@@ -424,7 +432,12 @@ def _tokens(low: str) -> tuple[bytes, list[bytes]]:
     ) and _EMOTICON_GATE.search(raw) is not None:
         for emoticon, placeholder in _EMOTICON_REPLACE:
             raw = raw.replace(emoticon, placeholder)
+    if b"\xf0" in raw or b"\xe2" in raw:
+        raw = _GLUE_RE.sub(rb"\1 ", raw)
     return raw, _split(raw)
+
+
+_GLUE_RE: Final = re.compile(rb"(\xf0[\x80-\xbf]{3}|\xe2[\x80-\xbf]{2})(?=[a-z0-9])")
 
 
 def _vote(tokens: list[bytes]) -> str | None:
@@ -654,11 +667,13 @@ class LexiconToneScorer:
             else None
         )
         raw, toks = _tokens(text.lower())
-        s, keep, found = self._walk(toks, _GET, hint, caps)
-        if not found and any(run in raw for run in _ELONG_RUNS) and _ELONG_RE.search(raw):
-            # "nuuuul", "coooool": collapse letter runs and look up again.
+        if any(run in raw for run in _ELONG_RUNS) and _ELONG_RE.search(raw):
+            # "nuuuul", "coooool": every token is looked up as written, then with its
+            # letter runs collapsed (even beside other lexicon words).
             toks = _split(_ELONG_RE.sub(rb"\1", raw))
-            s, keep, found = self._walk(toks, _get_squeezed, hint, caps)
+            s, keep, _ = self._walk(toks, _get_squeezed, hint, caps)
+        else:
+            s, keep, _ = self._walk(toks, _GET, hint, caps)
         if b"#" in raw:
             for tag in _HASHTAG_RE.findall(raw):
                 if tag not in _TABLE and tag.startswith(_HASHTAG_STEM_TUPLE):
@@ -668,8 +683,11 @@ class LexiconToneScorer:
                             keep *= 1.0 - agg
                             break
         if b"/" in raw:
-            for rating in _RATING_RE.findall(raw):
-                s += _RATINGS.get(rating, 0.0)
+            for m in _RATING_RE.finditer(raw):
+                before = raw[max(0, m.start() - 16) : m.start()].split()
+                if before and before[-1].rsplit(b"'", 1)[-1] in _DATE_WORDS:
+                    continue  # "le 1/10", "starts 1/10": a date, not a rating
+                s += _RATINGS.get(m.group(), 0.0)
         n_excl = raw.count(b"!")
         if s:
             if shouting:
@@ -776,7 +794,7 @@ class LexiconToneScorer:
                         last_negated = True
                     neg_until = -1
                     continue
-                negated = i <= neg_until
+                negated = i <= neg_until and not _never_as(toks, i, window)
                 if flags & _NEG:
                     neg_until = i + window
                     if not flags & (_SENT | _AGGR | _INTENS):
@@ -811,7 +829,7 @@ class LexiconToneScorer:
                 if not flags & _SENT:
                     continue
             else:
-                negated = i <= neg_until
+                negated = i <= neg_until and not _never_as(toks, i, window)
             # A word with a valence.
             found = True
             v, alt = (neg_val, val) if negated else (val, neg_val)
@@ -829,6 +847,16 @@ class LexiconToneScorer:
             last_at, last_val, last_alt, last_negated = i, v, alt, negated
         s = before * _BUT_BEFORE + after * _BUT_AFTER if saw_but else after
         return s, keep, found
+
+
+def _never_as(toks: list[bytes], i: int, window: int) -> bool:
+    """Whether the word at ``i`` follows "never/jamais ... so/aussi": "never been so
+    disappointed", "jamais été aussi déçu" intensify, they do not negate."""
+    return (
+        i > 1
+        and toks[i - 1] in _AS_WORDS
+        and not _NEVER_WORDS.isdisjoint(toks[max(0, i - window - 2) : i - 1])
+    )
 
 
 class _Getter(Protocol):

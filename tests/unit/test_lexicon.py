@@ -116,6 +116,16 @@ FR_CASES: list[Case] = [
     ("C'est scandaleux, je veux être remboursée", "-", False),
     ("Vous n'êtes pas des escrocs mais le service laisse à désirer", "-", False),
     ("Ça me tue ce délai de livraison", "-", False),
+    # Found in review: "jamais ... aussi" intensifies, safety wording, dates, glued emoji,
+    # stretched words next to other lexicon words
+    ("Je n'ai jamais été aussi déçu par un service client", "-", False),
+    ("On a jamais été aussi bien reçus, merci", "+", False),
+    ("Mon téléphone a pris feu pendant la charge", "-", False),
+    ("Mon fils a été intoxiqué par vos steaks", "-", False),
+    ("Soldes à partir du 1/10 !", "0", False),
+    ("Livraison prévue le 2/10, ça roule", "0", False),
+    ("😡arnaque", "-", False),
+    ("merci pour riennnn, service nuuuul", "-", False),
 ]
 
 EN_CASES: list[Case] = [
@@ -200,6 +210,14 @@ EN_CASES: list[Case] = [
     ("This update killed my battery", "-", False),
     ("wtf is going on with the app", "-", False),
     ("Damn, that's bad", "-", False),
+    # Found in review
+    ("Never been so disappointed by a brand", "-", False),
+    ("Never been so happy with a purchase", "+", False),
+    ("My phone caught fire while charging", "-", False),
+    ("Chicken contaminated with salmonella, great job", "-", False),
+    ("Sale starts 1/10!", "0", False),
+    ("👎scam", "-", False),
+    ("thanks for nothinggg, this is soooo baaaad", "-", False),
 ]
 
 # Posts the scorer is known to get wrong, and why.
