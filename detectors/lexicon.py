@@ -29,8 +29,9 @@ How a post is read
   elongated words ("nuuuul") when nothing else was found.
 * **Aggression** combines the weights of the words found by noisy-or; insults
   and threats weigh more when addressed to someone ("bande de voleurs", "you
-  idiots", "je vais vous tuer"); shouting and "!!!" add a little. A post is
-  aggressive from :data:`AGGRESSION_THRESHOLD`.
+  idiots", "je vais vous tuer"); shouting and "!!!" add a little, unless the post
+  is positive (joy, not anger). A post is aggressive from
+  :data:`AGGRESSION_THRESHOLD`.
 
 Sentiment is ``s / sqrt(s**2 + alpha)`` of the summed valences, in (-1, 1).
 Sarcasm ("Merci Free pour ces 3 jours sans internet, top") is not detected.
@@ -694,10 +695,11 @@ class LexiconToneScorer:
                 s *= _SHOUT
             if n_excl:
                 s += math.copysign(_EXCL_STEP * min(n_excl, 4), s)
-        if shouting:
-            keep *= 1.0 - _SHOUT_AGGR
-        if n_excl >= 3:
-            keep *= 1.0 - _EXCL_AGGR
+        if s <= 0.0:  # shouting for joy ("GÉNIAL !!!") is enthusiasm, not aggression
+            if shouting:
+                keep *= 1.0 - _SHOUT_AGGR
+            if n_excl >= 3:
+                keep *= 1.0 - _EXCL_AGGR
         sentiment = s / math.sqrt(s * s + self.alpha) if s else 0.0
         return sentiment, 1.0 - keep
 

@@ -126,6 +126,7 @@ FR_CASES: list[Case] = [
     ("Livraison prévue le 2/10, ça roule", "0", False),
     ("😡arnaque", "-", False),
     ("merci pour riennnn, service nuuuul", "-", False),
+    ("PUTAIN C'EST GÉNIAL !!!", "+", False),
 ]
 
 EN_CASES: list[Case] = [
@@ -218,6 +219,7 @@ EN_CASES: list[Case] = [
     ("Sale starts 1/10!", "0", False),
     ("👎scam", "-", False),
     ("thanks for nothinggg, this is soooo baaaad", "-", False),
+    ("FUCKING LOVE IT!!!", "+", False),
 ]
 
 # Posts the scorer is known to get wrong, and why.
