@@ -335,6 +335,9 @@ _PHRASE_HEADS: Final = frozenset(_PHRASES)
 _TABLE, _AMBIGUOUS = _compile()
 _GET: Final = _TABLE.get
 _YOU_TOKENS: Final = frozenset(k for k, e in _TABLE.items() if e[4] & _YOU)
+#: Possessives: "ton chien", "vos chiens adorent" address no one (after a word, as
+#: in "on va brûler vos magasins", they still address a threat).
+_POSSESSIVES: Final = frozenset(b"your ur yours ton ta tes votre vos".split())
 
 _LANG_VOTES: Final = {
     key: vote
@@ -822,7 +825,7 @@ class LexiconToneScorer:
                 if flags & _AGGR:
                     found = True
                     addressed = (
-                        you_at >= i - _YOU_BEFORE
+                        (you_at >= i - _YOU_BEFORE and toks[i - 1] not in _POSSESSIVES)
                         or (i + 1 < n and toks[i + 1] in _YOU_TOKENS)
                         or (i + 2 < n and toks[i + 2] in _YOU_TOKENS)
                     )

@@ -127,6 +127,7 @@ FR_CASES: list[Case] = [
     ("😡arnaque", "-", False),
     ("merci pour riennnn, service nuuuul", "-", False),
     ("PUTAIN C'EST GÉNIAL !!!", "+", False),
+    ("Super produit pour ton chien, il adore", "+", False),
 ]
 
 EN_CASES: list[Case] = [
@@ -220,6 +221,7 @@ EN_CASES: list[Case] = [
     ("👎scam", "-", False),
     ("thanks for nothinggg, this is soooo baaaad", "-", False),
     ("FUCKING LOVE IT!!!", "+", False),
+    ("You're killing it guys!", "+", False),
 ]
 
 # Posts the scorer is known to get wrong, and why.
