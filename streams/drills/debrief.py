@@ -98,6 +98,9 @@ class EventOutcome:
     delay_alert_min: float | None  # onset to the first level >= 2
     alert_after_end_min: float | None = None  # episode's end to the level below 2
     stuck: bool = False  # still at 2 or more when the drill ended
+    # At alert or more when it began (a surge within a crisis already paged): detected at
+    # delay 0, which says nothing of how fast Tocsin detects; medians leave it out.
+    began_raised: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,9 +124,15 @@ class Debrief:
         return sum(bool(o.detected) for o in events) / len(events) if events else None
 
     @property
+    def from_calm(self) -> list[EventOutcome]:
+        """Crisis events that began below alert: those whose delays say how fast
+        Tocsin detects."""
+        return [o for o in self.crisis_events if not o.began_raised]
+
+    @property
     def delays_min(self) -> list[float]:
-        """Delays to the deserved level of the events that reached it."""
-        return [o.delay_min for o in self.crisis_events if o.delay_min is not None]
+        """Delays to the deserved level of the events from calm that reached it."""
+        return [o.delay_min for o in self.from_calm if o.delay_min is not None]
 
     @property
     def alert_after_end_min(self) -> list[float]:
@@ -234,10 +243,13 @@ def debrief(
         windows.setdefault(ev.brand, []).append((lo, hi))
         series = by_brand.get(ev.brand, [])
         inside = [c for c in series if lo <= c.event_time_ms <= hi]
-        peak = max([_levels_at(series, lo), *(c.level for c in inside)])
+        # Detection counts from the onset: an alert that rose and fell in the hour
+        # before it does not detect it (nor is it a false alarm: the window covers it).
+        since_onset = [c for c in inside if c.event_time_ms >= ev.onset_ms]
         at_onset = _levels_at(series, ev.onset_ms)
-        first_deserved = next((c for c in inside if c.level >= max(ev.level, 2)), None)
-        first_alert = next((c for c in inside if c.level >= 2), None)
+        peak = max([at_onset, *(c.level for c in since_onset)])
+        first_deserved = next((c for c in since_onset if c.level >= max(ev.level, 2)), None)
+        first_alert = next((c for c in since_onset if c.level >= 2), None)
         if at_onset >= max(ev.level, 2):  # already there when it began (a surge in a crisis)
             first_deserved = LevelChange(ev.brand, ev.onset_ms, at_onset, at_onset)
         if at_onset >= 2:
@@ -278,6 +290,7 @@ def debrief(
                 else (first_alert.event_time_ms - ev.onset_ms) / 60_000,
                 alert_after_end_min=outlived,
                 stuck=stuck,
+                began_raised=crisis and at_onset >= 2,
             )
         )
     false_alarms = []
@@ -315,6 +328,8 @@ def format_debrief(d: Debrief, *, title: str = "") -> str:
             outcome = "RAISED" if o.wrongly_raised else "ok"
         else:
             outcome = "detected" if o.detected else "MISSED"
+            if o.began_raised:
+                outcome = "at onset"  # already at alert: not in the medians
         delay = "-" if o.delay_min is None else f"{o.delay_min:.0f} min"
         to_alert = "-" if o.delay_alert_min is None else f"{o.delay_alert_min:.0f} min"
         deserved = (

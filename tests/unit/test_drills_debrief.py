@@ -38,6 +38,20 @@ def test_a_level_held_from_before_the_window_counts_as_peak() -> None:
     d = debrief(truth, changes, brands=["acme"], start_ms=0, end_ms=WEEK_MS)
     assert d.events[0].peak_level == 2 and d.events[0].detected
     assert d.events[0].delay_min == 0  # already at the deserved level when it began
+    assert d.events[0].began_raised and d.delays_min == []  # not in the medians
+
+
+def test_an_alert_that_fell_before_the_onset_does_not_detect_the_crisis() -> None:
+    """Up 50 minutes before the onset, down 10 minutes later, nothing during the crisis:
+    missed, not detected 50 minutes early."""
+    truth = [event("crisis", 3, 3, 10 * H, 12 * H)]
+    changes = [
+        LevelChange("acme", 10 * H - 50 * 60_000, 3, 0),
+        LevelChange("acme", 10 * H - 40 * 60_000, 0, 3),
+    ]
+    d = debrief(truth, changes, brands=["acme"], start_ms=0, end_ms=WEEK_MS)
+    o = d.events[0]
+    assert (o.detected, o.peak_level, o.delay_alert_min, o.began_raised) == (False, 0, None, False)
 
 
 def test_how_long_the_alert_outlives_a_crisis_episode() -> None:
