@@ -403,7 +403,8 @@ _UNICODE_SEPARATORS: Final = tuple(
     )
 )
 _URL_MENTION_RE: Final = re.compile(r"@\w+|(?:https?://|www\.)\S*")
-_HASHTAG_RE: Final = re.compile(rb"#(\w+)")
+#: A hashtag: ASCII word characters and accented Latin letters (UTF-8, U+00C0 to U+017F).
+_HASHTAG_RE: Final = re.compile(rb"#((?:\w|[\xc3-\xc5][\x80-\xbf])+)")
 _RATING_RE: Final = re.compile(rb"(?<![\d/.])\d{1,2}/\d{1,2}(?![\d/])")
 #: Words before a date written like a rating ("le 1/10", "from 2/5").
 _DATE_WORDS: Final = frozenset(

@@ -128,6 +128,7 @@ FR_CASES: list[Case] = [
     ("merci pour riennnn, service nuuuul", "-", False),
     ("PUTAIN C'EST GÉNIAL !!!", "+", False),
     ("Super produit pour ton chien, il adore", "+", False),
+    ("#HonteÀSNCF", "-", False),
 ]
 
 EN_CASES: list[Case] = [
