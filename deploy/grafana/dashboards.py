@@ -380,7 +380,9 @@ def pipeline() -> dash.Dashboard:
             _series(
                 "Late, truncated and duplicate mentions per minute",
                 "Late: dropped, their bin had closed. Truncated: text cut. Duplicate: "
-                "redelivered after a restart and skipped.",
+                "redelivered after a restart and skipped. Stale: Kafka messages (not "
+                "mentions) taken just before a rebalance, left for their partition's owner "
+                "to read again; a few per rebalance is normal.",
                 _query(f"sum(rate(tocsin_mentions_late_total{{{JOB}}}{rate})) * 60", "late"),
                 _query(
                     f"sum(rate(tocsin_mentions_truncated_total{{{JOB}}}{rate})) * 60",
@@ -391,6 +393,11 @@ def pipeline() -> dash.Dashboard:
                     f"sum(rate(tocsin_mentions_duplicate_total{{{JOB}}}{rate})) * 60",
                     "duplicate",
                     "C",
+                ),
+                _query(
+                    f"sum(rate(tocsin_messages_stale_total{{{JOB}}}{rate})) * 60",
+                    "stale (messages)",
+                    "D",
                 ),
                 unit="cpm",
             )
