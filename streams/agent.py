@@ -224,16 +224,15 @@ class DetectionAgent:
         the committed offset (Faust seeks there after every rebalance).
         """
         app = self.table.app
-        if app.flow_control.is_active():
-            generation = app.consumer_generation_id
-            current = [e for e in events if e.message.generation_id == generation]
-        else:
-            current = []
+        live = app.flow_control.is_active()  # not while a rebalance or recovery runs
+        generation = app.consumer_generation_id
+        current: list[faust.EventT[Any]] = []
+        for event in events:
+            if live and event.message.generation_id == generation:
+                current.append(event)
+            else:
+                event.message.incref()
         if len(current) < len(events):
-            kept = {id(e) for e in current}
-            for event in events:
-                if id(event) not in kept:
-                    event.message.incref()
             stale = len(events) - len(current)
             self.processor.metrics.stale_messages.inc(stale)
             log.info("left %d messages taken before a rebalance", stale)

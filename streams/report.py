@@ -742,6 +742,7 @@ def _figures(report: IncidentReport) -> str:
     bucket_ms = bucket_min * MINUTE_MS
     buckets = _buckets(report.minutes, lo, bucket_ms)
     frame = Frame(lo, hi)
+    window = _window_min(report)
     detailed = [_echo_marker(report), *_response_markers(report, detail=True)]
     short = [_echo_marker(report), *_response_markers(report, detail=False)]
     tone = _tone_points(report.minutes, buckets, bucket_ms)
@@ -765,8 +766,8 @@ def _figures(report: IncidentReport) -> str:
                 "minutes. Dashed black line: what is normal for the brand at that hour and day. "
                 "Vertical lines: the first echo and each official response, coloured by its "
                 "verdict. Around each response, horizontal segments compare the "
-                f"{_window_min(report)} minutes after it (thick: actual; dotted: what the trend "
-                f"before it predicted) with the {_window_min(report)} minutes before it (grey); "
+                f"{window} minutes after it (thick: actual; dotted: what the trend "
+                f"before it predicted) with the {window} minutes before it (grey); "
                 "'+100 % vs trend' means twice the prediction.",
                 {"data-bins": len(buckets), "data-bin-minutes": bucket_min},
             ),
@@ -1263,6 +1264,7 @@ svg .axis-title{fill:#444;font-style:italic}svg .legend-text{fill:#333}
 def render_html(report: IncidentReport) -> str:
     """The report as one self-contained HTML document (deterministic)."""
     r = report
+    window = _window_min(r)
     summary = "".join(f"<li>{escape(s)}</li>" for s in summary_sentences(r))
     alerts, events, minutes = r.sources
     sections = [
@@ -1274,9 +1276,9 @@ def render_html(report: IncidentReport) -> str:
         f'<section id="figures"><h2>Figures</h2>{_figures(r)}</section>',
         f'<section id="phase-list"><h2>Phases</h2>{_phases(r)}</section>',
         f'<section id="response-list"><h2>Responses and their impact</h2>{_responses_table(r)}'
-        f'<p class="note">Before and after: the {_window_min(r)} minutes on each side of the '
-        f"response. Predicted: the mentions the trend of the {2 * _window_min(r)} minutes before "
-        f"the response predicted for the {_window_min(r)} minutes after it. Backfired: clearly "
+        f'<p class="note">Before and after: the {window} minutes on each side of the '
+        f"response. Predicted: the mentions the trend of the {2 * window} minutes before "
+        f"the response predicted for the {window} minutes after it. Backfired: clearly "
         "louder than the trend or angrier; calmed: clearly quieter or calmer.</p></section>",
         f'<section id="ack-list"><h2>Acknowledgements</h2>{_acks(r)}</section>',
         f'<section id="inside-list"><h2>Inside: employees</h2>{_inside(r)}</section>',
