@@ -419,7 +419,8 @@ class ResponseMonitor(Detector):
     window_ms
         Length of the windows before and after a response.
     group_ms
-        Official posts within this time of a response are part of it.
+        Official posts within this time of a response are part of it, unless an
+        incident opened between them (:meth:`seal`).
     calm_ratio, backfire_ratio
         Volume after over the volume the trend before predicted, at or below which
         a response calmed, at or above which it backfired.
@@ -446,6 +447,8 @@ class ResponseMonitor(Detector):
 
     #: A state pickled before :attr:`judged` existed loads without it.
     _judged: tuple[ResponseImpact, ...] = ()
+    #: Time of the last :meth:`seal` (a state pickled before it existed has none).
+    _sealed_ms: int | None = None
 
     def __init__(
         self,
@@ -480,6 +483,7 @@ class ResponseMonitor(Detector):
         self._window = _Window(bins)
         self._pending: list[_Pending] = []
         self._judged: tuple[ResponseImpact, ...] = ()
+        self._sealed_ms = None
 
     @property
     def judged(self) -> tuple[ResponseImpact, ...]:
@@ -491,9 +495,17 @@ class ResponseMonitor(Detector):
         """Responses waiting for their after-window."""
         return len(self._pending)
 
+    def seal(self, *, at_ms: int) -> None:
+        """Official posts from ``at_ms`` on start new responses: an incident opened
+        then, and a statement after it answers the incident, not the post before it."""
+        self._sealed_ms = at_ms
+
     def add_response(self, *, response_ms: int, mention_id: str, text: str) -> None:
         """Register an official post (a response, or part of the last one)."""
+        sealed = self._sealed_ms
         for p in self._pending:
+            if sealed is not None and p.at_ms < sealed <= response_ms:
+                continue
             if 0 <= response_ms - p.at_ms <= self.group_ms:
                 p.posts += 1
                 return

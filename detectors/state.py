@@ -204,6 +204,8 @@ class Expectation:
 #: An official post up to this long after an incident's resolution still answers it
 #: (apologies often come the next morning, after a quiet night).
 _RESPONSE_AFTER_MS: Final = 24 * 3_600_000
+#: Official posts that wait for their bin to close, at most.
+_OFFICIAL_WAITING: Final = 64
 
 _KIND_NAMES: Final = ("public", "employee", "official", "media", "unknown")
 _OFFICIAL_CODE: Final = KIND_CODES["official"]
@@ -249,6 +251,10 @@ class BrandState:
     ('battery', 'fire', 'recall')
     """
 
+    #: Official posts (time, id, text) whose bin has not closed yet; a state pickled
+    #: before they waited for it has none.
+    _official: tuple[tuple[int, str, str], ...] = ()
+
     def __init__(self, *, brand: str, settings: DetectionSettings | None = None) -> None:
         self.brand = brand
         self.settings = settings if settings is not None else DetectionSettings()
@@ -276,6 +282,7 @@ class BrandState:
         # The brand's own name says nothing about the crisis: keep it out of top terms.
         words = re.findall(r"[^\W_]+", brand.lower())
         self._brand_words = (brand.lower(), "".join(words), *words, *(f"#{w}" for w in words))
+        self._official = ()
         self._last_count = 0.0
         self._last_scores = Scores(
             onset=0.0, elevation=1.0, negative=0.0, aggressive=0.0, growth=0.0
@@ -400,21 +407,34 @@ class BrandState:
             self._run(result.closed_start_ms, result.closed_values, out)
             self.bins.forget_closed()
 
-    def _note_people(self, batch: MentionBatch) -> None:
-        """Official posts are responses; employee posts are kept as evidence."""
-        kind = batch.kind
-        for i in np.flatnonzero(kind == KIND_CODES["official"]).tolist():
-            self._note_row(batch, i, official=True)
-        for i in np.flatnonzero(kind == KIND_CODES["employee"]).tolist():
-            self._note_row(batch, i, official=False)
-
     def _note_row(self, batch: MentionBatch, i: int, *, official: bool) -> None:
+        """Employee posts are kept as evidence; official posts are responses, which
+        wait for their bin to close (:meth:`_release_official`)."""
         if official:
-            self.responses.add_response(
-                response_ms=int(batch.ts_ms[i]), mention_id=batch.ids[i], text=batch.texts[i]
-            )
+            post = (int(batch.ts_ms[i]), batch.ids[i], batch.texts[i][:280])
+            waiting = sorted((*self._official, post))
+            for at, mention_id, text in waiting[:-_OFFICIAL_WAITING]:  # a flood: go at once
+                self.responses.add_response(response_ms=at, mention_id=mention_id, text=text)
+            self._official = tuple(waiting[-_OFFICIAL_WAITING:])
         else:
             self.inside.add_post(ts_ms=int(batch.ts_ms[i]), mention_id=batch.ids[i])
+
+    def _release_official(self, end_ms: int) -> None:
+        """Hand the official posts dated before ``end_ms`` to the response monitor.
+
+        Held until their bin closes, they meet the incident state of their own
+        event time, however the mentions were batched: a statement posted after
+        an incident opened is a response of its own, even within ``group_ms`` of a
+        holding line posted before (:meth:`ResponseMonitor.seal`).
+        """
+        keep = []
+        for post in self._official:  # in time order
+            if post[0] < end_ms:
+                at, mention_id, text = post
+                self.responses.add_response(response_ms=at, mention_id=mention_id, text=text)
+            else:
+                keep.append(post)
+        self._official = tuple(keep)
 
     def _expected(self, end_ms: int) -> bool:
         return any(e.from_ms < end_ms <= e.to_ms for e in self.expectations)
@@ -430,6 +450,8 @@ class BrandState:
         for start, row in zip(starts.tolist(), values.tolist(), strict=True):
             end = start + bin_ms
             count = row[COUNT]
+            if self._official:
+                self._release_official(end)
             volume.update(count, end_ms=end)
             tone.update(count, row[NEGATIVE], row[AGGRESSIVE], end_ms=end)
             evolution.update(count, row[REACH], end_ms=end)
@@ -451,6 +473,7 @@ class BrandState:
                 )
                 if any(e.type == "opened" for e in incidents.events):
                     self.offline.reset()  # its hold counts within one incident
+                    responses.seal(at_ms=end)
                 out.events += incidents.events
             responses.update(
                 end_ms=end,

@@ -120,3 +120,33 @@ def baseline_then_burst(
         id_prefix="tail-",
     )
     return calm + burst + tail
+
+
+def angry_minute(
+    rng: np.random.Generator,
+    t: int,
+    n: int,
+    *,
+    angry: float,
+    few: float = 0.0,
+    official: bool = False,
+) -> MentionBatch:
+    """``n`` mentions in the minute starting at ``t``; a share ``few`` by three loud authors."""
+    ts = (t + rng.integers(0, 60_000, n)).tolist()
+    loud = rng.random(n) < few
+    authors = [f"loud{i % 3}" if q else f"u{rng.integers(0, 5000)}" for i, q in enumerate(loud)]
+    aggressive = rng.random(n) < angry
+    kinds = ["public"] * n
+    texts = ["avis"] * n
+    if official:
+        kinds[0], authors[0], texts[0] = "official", "brand", "We are sorry and we are on it."
+    return MentionBatch.from_rows(
+        ts_ms=ts,
+        followers=rng.integers(10, 500, n).tolist(),
+        sentiment=np.where(aggressive, -0.9, 0.1).tolist(),
+        aggression=np.where(aggressive, 0.9, 0.0).tolist(),
+        kind=kinds,
+        ids=[f"m{t}-{i}" for i in range(n)],
+        authors=authors,
+        texts=texts,
+    )

@@ -13,38 +13,14 @@ from typing import Any
 
 import numpy as np
 
-from detectors.batch import MentionBatch
 from detectors.state import BrandState, DetectionSettings
 from streams.drills import generate, load_scenario
 from streams.drills.offline import run_offline
+from tests.synthetic import angry_minute as minute
 
 MIN = 60_000
 DAY = 1440 * MIN
 T0 = 1_704_672_000_000  # Monday 2024-01-08 00:00 UTC
-
-
-def minute(
-    rng: np.random.Generator, t: int, n: int, *, angry: float, few: float, official: bool = False
-) -> MentionBatch:
-    """``n`` mentions in the minute starting at ``t``; a share ``few`` by three loud authors."""
-    ts = (t + rng.integers(0, MIN, n)).tolist()
-    loud = rng.random(n) < few
-    authors = [f"loud{i % 3}" if q else f"u{rng.integers(0, 5000)}" for i, q in enumerate(loud)]
-    aggressive = rng.random(n) < angry
-    kinds = ["public"] * n
-    texts = ["avis"] * n
-    if official:
-        kinds[0], authors[0], texts[0] = "official", "brand", "We are sorry and we are on it."
-    return MentionBatch.from_rows(
-        ts_ms=ts,
-        followers=rng.integers(10, 500, n).tolist(),
-        sentiment=np.where(aggressive, -0.9, 0.1).tolist(),
-        aggression=np.where(aggressive, 0.9, 0.0).tolist(),
-        kind=kinds,
-        ids=[f"m{t}-{i}" for i in range(n)],
-        authors=authors,
-        texts=texts,
-    )
 
 
 def events_of(*, few_after_response: float, surges: int = 1) -> list:

@@ -7,7 +7,10 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from detectors.incidents import ResponseMonitor
+from detectors.batch import MentionBatch
+from detectors.incidents import IncidentEvent, ResponseMonitor
+from detectors.state import BrandState, DetectionSettings
+from tests.synthetic import angry_minute
 
 _MIN = 60_000
 
@@ -121,3 +124,56 @@ def test_two_aggressive_posts_of_four_do_not_make_a_collapse_backfire() -> None:
     ]
     verdict, _ = _judge_rows(before, after)
     assert verdict == "calmed"
+
+
+# -- through a brand's state: which incident a response answers --------------------
+
+_T0 = 1_704_672_000_000  # Monday 2024-01-08 00:00 UTC
+
+
+def _surge(posts: set[int], *, replay: bool) -> tuple[int | None, list[IncidentEvent]]:
+    """A calm day, then an angry surge (rising over 40 minutes) with an official post in
+    the given minutes of it (id ``m<minute start>-0``); minute by minute, or (``replay``)
+    the surge's two hours in one batch. Returns the minute of the surge the incident
+    opened at, and the response verdicts."""
+    rng = np.random.default_rng(11)
+    state = BrandState(brand="acme", settings=DetectionSettings())
+    t = _T0
+    for _ in range(1440):
+        state.update(angry_minute(rng, t, int(rng.poisson(3)), angry=0.02))
+        t += _MIN
+    surge = [
+        angry_minute(
+            rng,
+            t + m * _MIN,
+            max(1, int(rng.poisson(min(40.0, 3.0 + m)))),
+            angry=0.6,
+            official=m in posts,
+        )
+        for m in range(120)
+    ]
+    quiet = [angry_minute(rng, t + m * _MIN, 3, angry=0.02) for m in range(120, 200)]
+    events: list[IncidentEvent] = []
+    for batch in [MentionBatch.concat(surge), *quiet] if replay else [*surge, *quiet]:
+        events += state.update(batch).events
+    opened = [e.incident.opened_ms for e in events if e.type == "opened"]
+    return (opened[0] - t) // _MIN if opened else None, [
+        e for e in events if e.type == "response_impact"
+    ]
+
+
+@pytest.mark.parametrize("replay", [False, True], ids=["live", "replay"])
+def test_a_statement_after_the_opening_is_judged_apart_from_a_holding_line_before_it(
+    replay: bool,
+) -> None:
+    opened_min, _ = _surge(set(), replay=False)
+    assert opened_min is not None and opened_min >= 3
+    # a holding line two minutes before the incident opened, the statement three after
+    # (five minutes apart: within one response's grouping, were there no incident)
+    again, impacts = _surge({opened_min - 2, opened_min + 3}, replay=replay)
+    assert again == opened_min
+    statement = f"m{_T0 + (1440 + opened_min + 3) * _MIN}-0"
+    assert [e.details["key"] for e in impacts] == [statement]
+    (impact,) = impacts
+    assert impact.details["response"].posts == 1
+    assert impact.incident.opened_ms <= impact.details["response"].response_ms

@@ -33,12 +33,15 @@ def test_a_state_saved_before_the_drift_and_the_result_properties_loads(
     state = BrandState(brand="acme")
     for m in range(30):
         state.update(minute(T0 + m * MIN, 5, seed=m))
-    # What the previous version wrote: no result attributes on the incident detectors,
+    # What earlier versions wrote: no result attributes on the incident detectors, no
+    # official posts waiting for their bin nor a response seal,
     # and five fields in Scores (its pickle sets them by position).
     for detector, name in (
         (state.incidents, "_events"),
         (state.responses, "_judged"),
         (state.offline, "_reasons"),
+        (state.responses, "_sealed_ms"),
+        (state, "_official"),
     ):
         del detector.__dict__[name]
     with monkeypatch.context() as m:
