@@ -53,7 +53,7 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import Awaitable, MutableMapping, Sequence
+from collections.abc import Awaitable, Mapping, MutableMapping, Sequence
 from typing import Any, cast
 
 import aiokafka
@@ -180,6 +180,7 @@ class DetectionAgent:
                         timestamp_ms=int(e.message.timestamp * 1000),
                         key=e.message.key,
                         value=e.message.value,
+                        headers=_header_pairs(e.message.headers),
                     )
                     for e in events
                 ]
@@ -390,12 +391,17 @@ class DetectionAgent:
         def overhead() -> int:
             return len(key or b"") + sum(len(k) + len(v) for k, v in headers) + 64
 
-        if overhead() + len(value) > limit:
+        size = len(value) if value is not None else 0
+        if overhead() + size > limit:
             if key is not None and len(key) > limit // 2:  # a key that leaves no room
                 headers.append(("tocsin.errors.key.truncated.from", str(len(key)).encode()))
                 key = key[: limit // 2]
-            if overhead() + len(value) > limit:
-                headers.append(("tocsin.errors.value.truncated.from", str(len(value)).encode()))
+            if overhead() > limit // 2:  # the original headers leave no room: dropped
+                ours = [(k, v) for k, v in headers if k.startswith("tocsin.errors.")]
+                dropped = len(headers) - len(ours)
+                headers = [*ours, ("tocsin.errors.headers.dropped", str(dropped).encode())]
+            if value is not None and overhead() + size > limit:
+                headers.append(("tocsin.errors.value.truncated.from", str(size).encode()))
                 value = value[: max(0, limit - overhead())]
         fut: Awaitable[Any] = await self.deadletter_topic.send(
             key=key, value=value, headers=headers, force=True
@@ -576,3 +582,11 @@ class DetectionAgent:
         finally:
             await consumer.stop()
         return ids
+
+
+def _header_pairs(headers: Any) -> tuple[tuple[str, bytes], ...]:
+    """A Kafka message's headers as (name, value) pairs (a null value as empty bytes)."""
+    if not headers:
+        return ()
+    items = headers.items() if isinstance(headers, Mapping) else headers
+    return tuple((str(k), v if v is not None else b"") for k, v in items)

@@ -125,7 +125,7 @@ def _cmd_produce(args: argparse.Namespace) -> int:
             line = line.strip()
             if not line:
                 continue
-            producer.send_raw(line)
+            producer.send_line(line)
             done += 1
             if done % 1024 == 0:
                 producer.poll()
@@ -350,7 +350,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("topics", help="create Tocsin's topics if missing, and list them")
     p.set_defaults(func=_cmd_topics)
 
-    p = sub.add_parser("produce", help="publish mentions from a JSON-lines file ('-' for stdin)")
+    p = sub.add_parser(
+        "produce",
+        help="publish mentions (or arrays of them) from a JSON-lines file ('-' for stdin)",
+    )
     p.add_argument("file", metavar="FILE.jsonl")
     p.add_argument("--batch-max", type=_int_from(1), default=None, help="mentions per message")
     p.add_argument("--linger-ms", type=_int_from(0), default=None, help="longest wait of a batch")

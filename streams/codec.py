@@ -12,6 +12,7 @@ the ``reason`` label of ``tocsin_mentions_invalid_total``).
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from typing import Final, Literal, get_args
@@ -69,6 +70,37 @@ class Decoded:
 
 
 _TIMESTAMP_PATH = re.compile(r"at `\$(\[\d+\])?\.ts`")
+
+# A \uD800-\uDFFF escape without its other half (JSON allows it, msgspec refuses it):
+# what a collector writes when it cuts a text in the middle of an emoji. Only escapes
+# that start after an even run of backslashes are escapes.
+_SURROGATE = re.compile(
+    rb"(?<!\\)((?:\\\\)*)\\u(d[89ab][0-9a-f]{2})(\\ud[c-f][0-9a-f]{2})?"
+    rb"|(?<!\\)((?:\\\\)*)\\ud[c-f][0-9a-f]{2}",
+    re.IGNORECASE,
+)
+
+
+def _replace_half(match: re.Match[bytes]) -> bytes:
+    if match.group(2) is not None:
+        if match.group(3) is not None:
+            return match.group(0)  # a pair: an emoji
+        return match.group(1) + b"\\ufffd"
+    return match.group(4) + b"\\ufffd"
+
+
+def repair_surrogates(value: bytes) -> bytes:
+    """``value`` with each lone UTF-16 surrogate escape replaced by ``\\ufffd`` (same
+    length, so every element keeps its offsets).
+
+    >>> repair_surrogates(rb'{"text":"cut \\ud83d"}')
+    b'{"text":"cut \\\\ufffd"}'
+    >>> repair_surrogates(rb'["\\ud83d\\ude00", "\\\\ud83d", "\\ude00"]')
+    b'["\\\\ud83d\\\\ude00", "\\\\\\\\ud83d", "\\\\ufffd"]'
+    """
+    if b"\\u" not in value:
+        return value
+    return _SURROGATE.sub(_replace_half, value)
 
 
 #: What decoding untrusted bytes may raise: msgspec's errors (a ValidationError is a
@@ -155,35 +187,49 @@ class MentionDecoder:
         head = value.lstrip()[:1]
         if head == b"[":
             return self._decode_batch(key, value, record_ts_ms)
+        mention: Mention | None = None
         try:
             mention = self._one.decode(value)
         except DECODE_ERRORS as exc:
-            return Decoded([], [_reject(exc, value, None)], 0, False)
+            repaired = _repaired(exc, value)
+            if repaired is not None:
+                with contextlib.suppress(*DECODE_ERRORS):
+                    mention = self._one.decode(repaired)
+            if mention is None:
+                return Decoded([], [_reject(exc, value, None)], 0, False)
         return self._check([mention], [value], key, record_ts_ms, batch=False)
 
-    def _decode_batch(self, key: bytes | None, value: bytes, record_ts_ms: int) -> Decoded:
+    def _decode_batch(
+        self, key: bytes | None, value: bytes, record_ts_ms: int, original: bytes | None = None
+    ) -> Decoded:
+        """Decode a batch; ``value`` is ``original`` with its lone surrogates
+        repaired, when it had some (rejects carry the original bytes)."""
         try:
             mentions = self._many.decode(value)
         except (msgspec.ValidationError, UnicodeDecodeError):
             pass  # some elements are bad: split below
         except DECODE_ERRORS as exc:
-            return Decoded([], [_reject(exc, value, None)], 0, True)
+            repaired = _repaired(exc, value) if original is None else None
+            if repaired is not None:
+                return self._decode_batch(key, repaired, record_ts_ms, original=value)
+            return Decoded([], [_reject(exc, original or value, None)], 0, True)
         else:
             if not mentions:
                 return Decoded([], [Reject("empty_batch", "[]", "", value, None)], 0, True)
-            return self._check(mentions, None, key, record_ts_ms, batch=True, whole=value)
+            return self._check(
+                mentions, None, key, record_ts_ms, batch=True, whole=(value, original)
+            )
         try:
-            raws = self._raws.decode(value)
+            raws = self._elements(value, original)
         except DECODE_ERRORS as exc:  # not JSON after all, past the first bad element
-            return Decoded([], [_reject(exc, value, None)], 0, True)
+            return Decoded([], [_reject(exc, original or value, None)], 0, True)
         good: list[Mention] = []
         good_raw: list[bytes] = []
         good_index: list[int] = []
         rejects: list[Reject] = []
-        for i, raw in enumerate(raws):
-            data = bytes(raw)
+        for i, (data, decoded) in enumerate(raws):
             try:
-                good.append(self._one.decode(data))
+                good.append(self._one.decode(decoded))
             except DECODE_ERRORS as exc:
                 rejects.append(_reject(exc, data, i))
             else:
@@ -191,6 +237,20 @@ class MentionDecoder:
                 good_index.append(i)
         checked = self._check(good, good_raw, key, record_ts_ms, batch=True, index=good_index)
         return Decoded(checked.mentions, rejects + checked.rejects, checked.truncated, True)
+
+    def _elements(self, value: bytes, original: bytes | None) -> list[tuple[bytes, bytes]]:
+        """A batch's elements: (original bytes, bytes to decode). A repair keeps every
+        length, so an element of ``value`` sits at the same offsets in ``original``."""
+        raws = [bytes(r) for r in self._raws.decode(value)]
+        if original is None:
+            return [(r, r) for r in raws]
+        out = []
+        at = 0
+        for r in raws:  # between elements only "," and blanks: the first match is it
+            at = value.find(r, at)
+            out.append((original[at : at + len(r)], r))
+            at += len(r)
+        return out
 
     def _check(
         self,
@@ -200,7 +260,7 @@ class MentionDecoder:
         record_ts_ms: int,
         *,
         batch: bool,
-        whole: bytes | None = None,
+        whole: tuple[bytes, bytes | None] = (b"[]", None),
         index: list[int] | None = None,
     ) -> Decoded:
         """Checks a schema cannot express: key = brand, time bound, text length."""
@@ -237,7 +297,7 @@ class MentionDecoder:
             if reason is not None:
                 pos = index[i] if index is not None else (i if batch else None)
                 if raws is None:  # a valid batch: find the element's own bytes
-                    raws = [bytes(r) for r in self._raws.decode(whole or b"[]")]
+                    raws = [r for r, _ in self._elements(*whole)]
                 rejects.append(Reject(reason, detail, "", raws[i], pos))
                 continue
             if len(m.text) > cut:
@@ -245,6 +305,14 @@ class MentionDecoder:
                 truncated += 1
             out.append(m)
         return Decoded(out, rejects, truncated, batch)
+
+
+def _repaired(exc: Exception, value: bytes) -> bytes | None:
+    """``value`` with its lone surrogates repaired, if that is what ``exc`` may be about."""
+    if isinstance(exc, msgspec.ValidationError) or not isinstance(exc, msgspec.DecodeError):
+        return None
+    repaired = repair_surrogates(value)
+    return repaired if repaired != value else None
 
 
 def _reject(exc: Exception, raw: bytes, index: int | None) -> Reject:

@@ -110,6 +110,7 @@ class Message:
     timestamp_ms: int
     key: bytes | None
     value: bytes | None
+    headers: tuple[tuple[str, bytes], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +174,7 @@ class DeadLetter:
     """A refused message or batch element, as it goes to the dead-letter topic."""
 
     key: bytes | None
-    value: bytes
+    value: bytes | None  # None: the original was a tombstone
     headers: list[tuple[str, bytes]]
     reason: str
 
@@ -192,8 +193,10 @@ class Output:
 
 
 def deadletter_headers(msg: Message, reject: Reject) -> list[tuple[str, bytes]]:
-    """Headers of a dead letter, in the manner of Kafka Connect's ``__connect.errors.*``."""
-    headers = [
+    """Headers of a dead letter, in the manner of Kafka Connect's ``__connect.errors.*``:
+    the original message's headers (but earlier ``tocsin.errors.*``), then the error's."""
+    headers = [(k, v) for k, v in msg.headers if not k.startswith("tocsin.errors.")]
+    headers += [
         ("tocsin.errors.reason", reject.reason.encode()),
         ("tocsin.errors.topic", msg.topic.encode()),
         ("tocsin.errors.partition", str(msg.partition).encode()),
@@ -290,8 +293,11 @@ class Processor:
                 brand = decoded.mentions[0].brand
                 if brand not in groups and brand not in self.records:
                     if self._full(new_brands):
-                        # The whole message, invalid elements included, in one dead letter.
-                        self._refuse(msg, "brand_limit", self._limit_detail(brand), "", out)
+                        # The whole message, invalid elements included, in one dead letter
+                        # that counts every mention it holds.
+                        held = len(decoded.mentions) + len(decoded.rejects)
+                        detail = self._limit_detail(brand)
+                        self._refuse(msg, "brand_limit", detail, "", out, mentions=held)
                         continue
                     new_brands += 1
                 groups.setdefault(brand, []).append((msg, decoded.mentions))
@@ -562,17 +568,27 @@ class Processor:
             )
 
     def _refuse(
-        self, msg: Message, reason: Reason, detail: str, exception: str, out: Output
+        self,
+        msg: Message,
+        reason: Reason,
+        detail: str,
+        exception: str,
+        out: Output,
+        *,
+        mentions: int = 1,
     ) -> None:
-        """Send a whole message to the dead-letter topic."""
-        self._dead_letter(msg, Reject(reason, detail, exception, msg.value or b"", None), out)
+        """Send a whole message (holding ``mentions``) to the dead-letter topic."""
+        reject = Reject(reason, detail, exception, msg.value or b"", None)
+        self._dead_letter(msg, reject, out, mentions=mentions)
 
-    def _dead_letter(self, msg: Message, reject: Reject, out: Output) -> None:
-        """Queue ``reject`` (from ``msg``) for the dead-letter topic and count it."""
+    def _dead_letter(self, msg: Message, reject: Reject, out: Output, *, mentions: int = 1) -> None:
+        """Queue ``reject`` (from ``msg``) for the dead-letter topic and count the
+        mentions it holds (one when they cannot be told apart)."""
+        value = None if msg.value is None and reject.index is None else reject.raw
         out.deadletters.append(
-            DeadLetter(msg.key, reject.raw, deadletter_headers(msg, reject), reject.reason)
+            DeadLetter(msg.key, value, deadletter_headers(msg, reject), reject.reason)
         )
-        self.metrics.invalid[reject.reason].inc()
+        self.metrics.invalid[reject.reason].inc(mentions)
 
     def _command(self, msg: Message, out: Output) -> None:
         """Apply an acknowledgement or an expectation; refuse anything else to dead letters."""

@@ -23,6 +23,8 @@ from typing import Any
 import msgspec
 from kafka import KafkaProducer
 
+from streams.codec import DECODE_ERRORS
+
 __all__ = ["MentionProducer", "brand_of"]
 
 
@@ -31,6 +33,7 @@ class _BrandOnly(msgspec.Struct):
 
 
 _brand_decoder = msgspec.json.Decoder(_BrandOnly)
+_raws_decoder = msgspec.json.Decoder(list[msgspec.Raw])
 
 
 def brand_of(raw: bytes) -> str | None:
@@ -40,10 +43,12 @@ def brand_of(raw: bytes) -> str | None:
     'acme'
     >>> brand_of(b"not json") is None
     True
+    >>> brand_of(b'{"brand": "ac\\xffme"}') is None
+    True
     """
     try:
         return _brand_decoder.decode(raw).brand
-    except (msgspec.DecodeError, msgspec.ValidationError):
+    except DECODE_ERRORS:  # not JSON, no brand, invalid UTF-8 in it, nested too deep
         return None
 
 
@@ -144,6 +149,21 @@ class MentionProducer:
             self._sizes[brand] += len(raw) + 1
             if len(buffer) >= self.batch_max:
                 self._flush_brand(brand)
+
+    def send_line(self, line: bytes) -> None:
+        """Queue a line of a JSON-lines file: one mention, or a JSON array of them
+        (an export of the mentions topic), whose elements are sent one by one and
+        batched again per brand. A line that cannot be split goes as it is."""
+        if line.lstrip()[:1] == b"[":
+            try:
+                elements = _raws_decoder.decode(line)
+            except DECODE_ERRORS:
+                elements = []
+            if elements:
+                for element in elements:
+                    self.send_raw(bytes(element))
+                return
+        self.send_raw(line)
 
     def send(self, mention: Mapping[str, Any]) -> None:
         """Queue one mention given as a mapping (one whose brand is not a non-empty

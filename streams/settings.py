@@ -27,6 +27,7 @@ import yaml
 
 from detectors.fusion import LevelFusion
 from detectors.state import BrandState, DetectionSettings
+from streams.mention import MAX_TEXT_BYTES
 from streams.tone import ScorerName
 
 __all__ = ["Settings", "SettingsError", "load_settings"]
@@ -190,8 +191,11 @@ class Settings:
             value = getattr(self, name)
             if not (value >= 0.0 and math.isfinite(value)):
                 raise SettingsError(f"{name}={value!r}: valid values: a finite number >= 0")
-        if self.max_text_chars < 16:
-            raise SettingsError(f"max_text_chars={self.max_text_chars!r}: valid values: >= 16")
+        if not 16 <= self.max_text_chars <= MAX_TEXT_BYTES:
+            raise SettingsError(
+                f"max_text_chars={self.max_text_chars!r}: valid values: 16 to {MAX_TEXT_BYTES}"
+                " (longer mentions are refused whole)"
+            )
         if not (self.session_timeout_s > 0.0 and math.isfinite(self.session_timeout_s)):
             raise SettingsError(
                 f"session_timeout_s={self.session_timeout_s!r}: valid values: a finite number > 0"

@@ -394,10 +394,13 @@ def test_malformed_messages_go_to_deadletter_and_valid_ones_count(
             producer.send(settings.mentions_topic, key=b"acme", value=json.dumps(m).encode())
             if j < 1000:
                 kind, value = make_bad(j)
-                producer.send(settings.mentions_topic, key=b"acme", value=value)
+                trace = [("trace-id", f"t{j}".encode())]  # kept in the dead letter
+                producer.send(settings.mentions_topic, key=b"acme", value=value, headers=trace)
                 sent_bad[kind] += 1
+        # a tombstone: its dead letter is one too (null value), headers kept
+        producer.send(settings.mentions_topic, key=b"acme", headers=[("trace-id", b"tomb")])
         producer.flush()
-        worker.wait_for("tocsin_messages_consumed_total", len(valid) + 1000, timeout_s=300)
+        worker.wait_for("tocsin_messages_consumed_total", len(valid) + 1001, timeout_s=300)
         processed = worker.metric("tocsin_mentions_processed_total", brand="acme")
         late = worker.metric("tocsin_mentions_late_total")
         invalid = {
@@ -409,6 +412,13 @@ def test_malformed_messages_go_to_deadletter_and_valid_ones_count(
         assert worker.stop() == 0, worker.tail_log()
     assert (processed, late) == (len(valid), 0)
     dead = read_topic(settings, settings.deadletter_topic)
+    (tomb,) = [r for r in dead if r.value is None]
+    assert headers_of(tomb)["trace-id"] == b"tomb"
+    assert headers_of(tomb)["tocsin.errors.reason"] == b"not_json"
+    dead = [r for r in dead if r.value is not None]
+    assert sorted(headers_of(r)["trace-id"] for r in dead) == sorted(
+        f"t{j}".encode() for j in range(1000)
+    )
 
     assert len(dead) == 1000
     assert len({headers_of(r)["tocsin.errors.offset"] for r in dead}) == 1000
@@ -417,7 +427,9 @@ def test_malformed_messages_go_to_deadletter_and_valid_ones_count(
     for kind, n in sent_bad.items():
         expected[BAD_KINDS[kind][1]] += n
     assert reasons == expected
-    assert {k: int(v) for k, v in invalid.items() if v} == dict(expected)
+    assert {k: int(v) for k, v in invalid.items() if v} == dict(
+        expected + collections.Counter({"not_json": 1})
+    )
     for r in dead[:50]:
         h = headers_of(r)
         assert h["tocsin.errors.topic"].decode() == settings.mentions_topic

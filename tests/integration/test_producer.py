@@ -93,3 +93,35 @@ def test_a_brand_that_is_not_a_string_is_sent_alone_and_keyless(broker: Embedded
         [(None, [None]), (None, [42]), (b"None", ["None"]), (b"42", ["42"])],
         key=lambda kv: str(kv),
     )
+
+
+def test_lines_of_arrays_and_unreadable_brands_are_sent_and_keyed_right(
+    broker: EmbeddedBroker,
+) -> None:
+    """``tocsin produce`` lines: an array (an export of the mentions topic) is split and
+    each mention keyed by its brand; a brand with invalid UTF-8 in it, or an object
+    nested past the decoder's depth, goes alone and keyless (the worker refuses it)
+    instead of stopping the producer."""
+    settings = isolated_settings(broker, "prod-lines")
+    ensure_topics(settings)
+    deep = b'{"brand": "acme", "x": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    lines = [
+        json.dumps([mention(0, "acme"), mention(1, "globex"), mention(2, "acme")]).encode(),
+        b'{"id": "m3", "brand": "ac\xffme", "ts": 1, "text": "x"}',
+        deep,
+        json.dumps(mention(4, "globex")).encode(),
+        b"[1, 2",
+    ]
+    with mention_producer(settings, batch_max=10) as producer:
+        for line in lines:
+            producer.send_line(line)
+    assert producer.failed == 0
+    keyed: dict[bytes, list[str]] = {}
+    keyless = []
+    for r in read_topic(settings, settings.mentions_topic):
+        if r.key is None:
+            keyless.append(r.value)
+        else:
+            keyed[r.key] = sorted(keyed.get(r.key, []) + [m["id"] for m in json.loads(r.value)])
+    assert keyed == {b"acme": ["m0", "m2"], b"globex": ["m1", "m4"]}
+    assert sorted(keyless) == sorted([*lines[1:3], lines[4]])

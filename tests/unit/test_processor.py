@@ -236,13 +236,15 @@ def test_brands_past_max_brands_go_to_the_deadletter_topic() -> None:
     out = processor.process([Message("mentions", 0, 5, T0, b"umbrella", value)])
     assert [(dl.reason, dl.value) for dl in out.deadletters] == [("brand_limit", value)]
     assert registry.get_sample_value("tocsin_mentions_truncated_total") == 0
+    # the invalid counter counts mentions (with the rates of mentions in the alert rules)
+    refused = {"reason": "brand_limit"}
+    assert registry.get_sample_value("tocsin_mentions_invalid_total", refused) == 1 + 1 + 2
     expect = {"command": "expect", "command_id": "c", "brand": "umbrella", "from_ms": T0,
               "to_ms": T0 + 1, "kind": "campaign", "at": T0}  # fmt: skip
     command = Message("tocsin-commands", 0, 6, T0, b"umbrella", msgspec.json.encode(expect))
     assert [dl.reason for dl in processor.process([command]).deadletters] == ["brand_limit"]
     assert set(records) == {"acme", "globex"}
-    refused = registry.get_sample_value("tocsin_mentions_invalid_total", {"reason": "brand_limit"})
-    assert refused == 4
+    assert registry.get_sample_value("tocsin_mentions_invalid_total", refused) == 4 + 1
 
 
 # -- quiet brands ------------------------------------------------------------------
@@ -728,6 +730,34 @@ def test_hostile_messages_go_to_dead_letters_and_the_rest_counts(
         "tocsin_mentions_invalid_total", {"reason": reasons[0]}
     )
     assert counted == len(reasons)
+
+
+def _with_text(mention: dict, text: bytes) -> bytes:
+    """``mention`` as JSON with ``text`` (JSON string content) before its own text."""
+    return msgspec.json.encode(mention).replace(b'"text":"', b'"text":"' + text, 1)
+
+
+def test_a_text_cut_in_the_middle_of_an_emoji_is_read_and_its_batch_kept() -> None:
+    """A lone UTF-16 surrogate escape is valid JSON (what a collector that cuts a text
+    in the middle of an emoji writes): it reads as U+FFFD; the other elements of its
+    batch count, and an invalid one goes alone, with its own original bytes."""
+    cut = _with_text(_good(0), rb"cut \ud83d")
+    decoder = MentionDecoder(max_text_chars=4000, max_future_ms=3_600_000)
+    (mention,) = decoder.decode(b"acme", cut, record_ts_ms=T0).mentions
+    assert mention.text.startswith("cut \ufffd")
+    pair = _with_text(_good(1), rb"\ud83d\ude00 ")
+    assert decoder.decode(b"acme", pair, record_ts_ms=T0).mentions[0].text[0] == "\U0001f600"
+    lone_low = _with_text(_good(2), rb"\ude00 x")
+    escaped = _with_text(_good(3), rb"\\ud83d ")  # a backslash, then "ud83d": no escape
+    assert decoder.decode(b"acme", escaped, record_ts_ms=T0).mentions[0].text[:6] == "\\ud83d"
+    bad = _with_text(dict(_good(4), author={"id": "x", "followers": -1}), rb"\ud83d")
+    processor = make_processor({})
+    out = processor.process([Message("mentions", 0, 0, T0, b"acme", cut)])
+    assert out.mentions == 1 and out.deadletters == []
+    value = b"[" + b",".join([cut, pair, lone_low, escaped, bad, msgspec.json.encode(_good(5))])
+    out = processor.process([Message("mentions", 0, 1, T0, b"acme", value + b"]")])
+    assert out.mentions == 5
+    assert [(dl.reason, dl.value) for dl in out.deadletters] == [("bad_value", bad)]
 
 
 def test_a_key_must_be_the_brand_byte_for_byte() -> None:

@@ -19,6 +19,7 @@ from streams.settings import SettingsError, load_settings
         ("TOCSIN_SESSION_TIMEOUT_S", "-5", "session_timeout_s"),
         ("TOCSIN_SESSION_TIMEOUT_S", "inf", "session_timeout_s"),
         ("TOCSIN_WEB_PORT", "70000", "web_port"),
+        ("TOCSIN_MAX_TEXT_CHARS", "200000", "max_text_chars"),
         ("TOCSIN_METRICS_PORT", "-1", "metrics_port"),
         ("TOCSIN_METRICS_HOST", "", "metrics_host"),
         ("TOCSIN_APP_ID", " ", "app_id"),
