@@ -442,14 +442,13 @@ class DetectionAgent:
             else:
                 metrics.incident_events.inc()
 
-    def unacknowledged(self) -> dict[str, int]:
-        """The current level of each open incident nobody acknowledged, by brand (read
-        at scrape time)."""
-        levels: dict[str, int] = {}
+    def unacknowledged(self) -> dict[str, int | None]:
+        """For each brand held, the current level of its open incident if nobody
+        acknowledged it, else None (read at scrape time)."""
+        levels: dict[str, int | None] = {}
         for brand, record in list(self.records.items()):
             inc = record.state.incidents.current
-            if inc is not None and not inc.acknowledged:
-                levels[brand] = inc.level
+            levels[brand] = inc.level if inc is not None and not inc.acknowledged else None
         return levels
 
     def consumer_lag(self) -> dict[int, int]:

@@ -100,11 +100,12 @@ class _ConsumerLagCollector(Collector):
 
 class _UnacknowledgedCollector(Collector):
     """``tocsin_incidents_unacknowledged{level}``: open incidents nobody acknowledged,
-    counted by level; ``tocsin_brand_unacknowledged_level{brand}``: the level of each
-    (one series per brand with such an incident, gone once acknowledged or resolved,
-    so that an alert rule's ``for`` runs per brand)."""
+    counted by level; ``tocsin_brand_unacknowledged_level{brand}``: the level of each,
+    0 for the brands without one (a series per brand held, so that an alert rule's
+    ``for`` runs per brand, and an acknowledgement ends it at once even in a rule that
+    bridges the gap of a brand moving to another worker)."""
 
-    def __init__(self, levels: Callable[[], Mapping[str, int]]) -> None:
+    def __init__(self, levels: Callable[[], Mapping[str, int | None]]) -> None:
         self._levels = levels
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
@@ -115,14 +116,14 @@ class _UnacknowledgedCollector(Collector):
         )
         by_brand = GaugeMetricFamily(
             "tocsin_brand_unacknowledged_level",
-            "Current level of the brand's open incident, while nobody acknowledged it.",
+            "Current level of the brand's open incident while nobody acknowledged it, else 0.",
             labels=["brand"],
         )
         levels = self._levels()
         for level in range(4):
             counts.add_metric([str(level)], sum(1 for v in levels.values() if v == level))
-        for brand, level in sorted(levels.items()):
-            by_brand.add_metric([brand], level)
+        for brand, waiting in sorted(levels.items()):
+            by_brand.add_metric([brand], 0 if waiting is None else waiting)
         yield counts
         yield by_brand
 
@@ -324,9 +325,10 @@ class Metrics:
         for signal in SIGNALS:
             self._score.remove(brand, signal)
 
-    def watch_incidents(self, unacknowledged: Callable[[], Mapping[str, int]]) -> None:
+    def watch_incidents(self, unacknowledged: Callable[[], Mapping[str, int | None]]) -> None:
         """Export open incidents without acknowledgement (``unacknowledged()``: brand ->
-        the incident's current level), by level and by brand, computed at scrape time."""
+        the incident's current level, None without one), by level and by brand,
+        computed at scrape time."""
         self.registry.register(_UnacknowledgedCollector(unacknowledged))
 
     def watch_consumer_lag(self, lag: Callable[[], Mapping[int, int]]) -> None:

@@ -40,10 +40,11 @@ def test_forget_removes_every_series_of_the_brand_and_only_its_own() -> None:
 
 
 def test_unacknowledged_incidents_by_level_and_by_brand() -> None:
-    """Read at each scrape: a brand's series exists while its incident waits for an
-    acknowledgement, so that an alert rule's ``for`` runs per brand."""
+    """Read at each scrape: a brand's series shows the level of its incident while it
+    waits for an acknowledgement, 0 once acknowledged (or without one), so that an alert
+    rule's ``for`` runs per brand and an acknowledgement ends it at once."""
     registry = CollectorRegistry()
-    waiting = {"acme": 3, "globex": 3, "initech": 2}
+    waiting: dict[str, int | None] = {"acme": 3, "globex": 3, "initech": 2, "umbrella": None}
     Metrics(registry).watch_incidents(lambda: dict(waiting))
     sample = registry.get_sample_value
     assert [sample("tocsin_incidents_unacknowledged", {"level": str(k)}) for k in range(4)] == [
@@ -53,6 +54,7 @@ def test_unacknowledged_incidents_by_level_and_by_brand() -> None:
         2,
     ]
     assert sample("tocsin_brand_unacknowledged_level", {"brand": "globex"}) == 3
-    del waiting["globex"]  # acknowledged
-    assert sample("tocsin_brand_unacknowledged_level", {"brand": "globex"}) is None
+    assert sample("tocsin_brand_unacknowledged_level", {"brand": "umbrella"}) == 0
+    waiting["globex"] = None  # acknowledged
+    assert sample("tocsin_brand_unacknowledged_level", {"brand": "globex"}) == 0
     assert sample("tocsin_incidents_unacknowledged", {"level": "3"}) == 1
