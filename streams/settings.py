@@ -70,7 +70,9 @@ class Settings:
         rules (see :mod:`detectors.fusion`).
     Input limits
         ``max_text_chars``: longer texts are truncated and flagged;
-        ``max_future_ms``: a mention dated this far after its Kafka record is refused.
+        ``max_future_ms``: a mention dated this far after its Kafka record is refused
+        (it would move its brand's event time ahead and make the mentions dated
+        right count late).
         ``max_message_bytes``: largest message Tocsin produces (dead letters carry
         the refused message whole up to this size, cut beyond it and flagged).
         ``max_brands``: brands one worker keeps state and metric series for; the
@@ -137,7 +139,7 @@ class Settings:
     response_window_ms: int = 30 * 60_000
 
     max_text_chars: int = 4_000
-    max_future_ms: int = 3_600_000
+    max_future_ms: int = 300_000
     max_message_bytes: int = 4_194_304
     max_brands: int = 10_000
     quiet_after_ms: int = 15 * 60_000

@@ -20,6 +20,7 @@ from streams.drills.offline import run_offline
 from streams.incidents import MINUTES_PER_MESSAGE
 from streams.metrics import Metrics
 from streams.processor import BrandRecord, Message, Processor
+from streams.settings import Settings
 from streams.statecodec import dumps_state, loads_state
 from tests.synthetic import T0, baseline_then_burst, stream
 
@@ -758,6 +759,39 @@ def test_a_text_cut_in_the_middle_of_an_emoji_is_read_and_its_batch_kept() -> No
     out = processor.process([Message("mentions", 0, 1, T0, b"acme", value + b"]")])
     assert out.mentions == 5
     assert [(dl.reason, dl.value) for dl in out.deadletters] == [("bad_value", bad)]
+
+
+def test_one_mention_dated_an_hour_ahead_does_not_hide_a_crisis() -> None:
+    """A collector whose clock is off by an hour (local time read as UTC): with the
+    default ``max_future_ms`` its mention is refused, instead of moving the brand's
+    event time 45 minutes ahead and making the burst's mentions late."""
+    settings = Settings()
+    mentions = baseline_then_burst("acme", days=2, seed=4)
+    burst = next(i for i, m in enumerate(mentions) if m["id"].startswith("burst-"))
+    ahead = dict(mentions[burst + 20], id="ahead", ts=mentions[burst + 20]["ts"] + 45 * 60_000)
+    mentions.insert(burst + 20, ahead)
+    processor = Processor(
+        records={},
+        decoder=MentionDecoder(
+            max_text_chars=settings.max_text_chars, max_future_ms=settings.max_future_ms
+        ),
+        scorer=LexiconToneScorer(),
+        metrics=Metrics(CollectorRegistry()),
+        detection=settings.detection(),
+        source="tocsin://test",
+        clock_ms=lambda: T0 + 10 * 86_400_000,
+    )
+    levels, late, refused = [], 0, []
+    for i in range(0, len(mentions), 50):  # live: each message stamped when it is sent
+        chunk = mentions[i : i + 50]
+        record_ms = max(m["ts"] for m in chunk if m["id"] != "ahead")
+        value = msgspec.json.encode(chunk)
+        out = processor.process([Message("mentions", 0, i, record_ms, b"acme", value)])
+        late += out.late
+        refused += [dl.reason for dl in out.deadletters]
+        levels += [json.loads(p.value)["level"] for _, p in out.pending if p.kind == "alert"]
+    assert refused == ["timestamp_out_of_range"] and late == 0
+    assert max(levels) >= 2
 
 
 def test_a_key_must_be_the_brand_byte_for_byte() -> None:
