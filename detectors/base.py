@@ -26,6 +26,7 @@ __all__ = [
     "check_fraction",
     "check_positive",
     "check_positive_int",
+    "is_number",
     "restore_by_position",
 ]
 
@@ -112,6 +113,11 @@ def check_choice(name: str, value: object, valid: Iterable[object]) -> None:
         raise ValueError(f"{name}={value!r} is not valid; valid values: {listed}")
 
 
+def is_number(value: object) -> bool:
+    """An int or a float, not a bool (``True`` is no duration)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def check_positive(name: str, value: float, *, allow_zero: bool = False) -> None:
     """Raise :class:`ValueError` unless ``value`` is a finite number > 0 (or >= 0).
 
@@ -120,7 +126,7 @@ def check_positive(name: str, value: float, *, allow_zero: bool = False) -> None
     ...
     ValueError: half_life_ms=0 is not valid; valid values: a finite number > 0
     """
-    ok = isinstance(value, int | float) and math.isfinite(value)
+    ok = is_number(value) and math.isfinite(value)
     ok = ok and (value >= 0 if allow_zero else value > 0)
     if not ok:
         bound = ">= 0" if allow_zero else "> 0"
@@ -147,7 +153,7 @@ def check_fraction(name: str, value: float, *, low: float = 0.0, high: float = 1
     ...
     ValueError: alpha=1.5 is not valid; valid values: a number in the open interval (0.0, 1.0)
     """
-    ok = isinstance(value, int | float) and math.isfinite(value) and low < value < high
+    ok = is_number(value) and math.isfinite(value) and low < value < high
     if not ok:
         raise ValueError(
             f"{name}={value!r} is not valid; valid values: a number in the open interval "

@@ -38,7 +38,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from detectors.base import Detector, check_positive_int
+from detectors.base import Detector, check_positive_int, is_number
 from detectors.batch import KIND_CODES, MentionBatch
 
 __all__ = [
@@ -211,11 +211,11 @@ class EventTimeBins(Detector):
         check_positive_int("sample_bins", sample_bins)
         check_positive_int("author_sample_size", author_sample_size)
         check_positive_int("max_text_chars", max_text_chars)
-        if not -1.0 <= negative_below <= 1.0:
+        if not (is_number(negative_below) and -1.0 <= negative_below <= 1.0):
             raise ValueError(
                 f"negative_below={negative_below!r} is not valid; valid values: a number in [-1, 1]"
             )
-        if not 0.0 < aggressive_above <= 1.0:
+        if not (is_number(aggressive_above) and 0.0 < aggressive_above <= 1.0):
             raise ValueError(
                 f"aggressive_above={aggressive_above!r} is not valid; "
                 "valid values: a number in (0, 1]"
@@ -375,17 +375,23 @@ class EventTimeBins(Detector):
     def top_authors(self, *, start_ms: int, end_ms: int, k: int = 5) -> list[AuthorStat]:
         """Authors with the most estimated reach over the bins within ``[start_ms, end_ms)``.
 
-        Each mention in the priority sample stands for ``1 / p`` mentions, with
-        ``p = min(1, (followers + 1) * tau / 2**62)`` its chance to be sampled and
-        ``tau`` the largest key kept in its bin (every mention counts once when the
-        bin's sample is not full).
+        Each of the ``author_sample_size`` mentions with the smallest keys stands for
+        ``1 / p`` mentions, with ``p = min(1, (followers + 1) * tau / 2**62)`` its
+        chance to be sampled and ``tau`` the next key (the bin keeps one mention
+        more than it reports: with the largest reported key instead, the estimates
+        would run about a tenth high); every mention counts once when the bin's
+        sample is not full.
         """
         lo, hi = start_ms // self.bin_ms, (end_ms - 1) // self.bin_ms
         k_max = self.author_sample_size
         totals: dict[int, list[float]] = {}  # author hash -> [mentions, reach]
         info: dict[int, tuple[str, int, int]] = {}
         for _, keys, rows in self._evidence(1, lo, hi):
-            tau = keys[-1] if len(keys) == k_max else None
+            tau = None
+            if len(keys) > k_max:  # full: the (k+1)-th smallest key is the threshold
+                order = sorted(range(len(keys)), key=keys.__getitem__)
+                tau = keys[order[k_max]]
+                rows = [rows[i] for i in order[:k_max]]
             for author_hash, name, followers, kind in rows:
                 p = 1.0 if tau is None else min(1.0, (followers + 1) * tau / _KEY_SCALE)
                 acc = totals.setdefault(author_hash, [0.0, 0.0])
@@ -613,7 +619,7 @@ def _accumulate_many(
     reach_key = (id_hash >> 1) // (followers + 1)
     entered = _merge_smallest_many(
         [it._reach_keys for it in items],
-        first.author_sample_size,
+        first.author_sample_size + 1,  # the one more is the threshold (see top_authors)
         g_seg,
         g_bin,
         group_of,

@@ -164,7 +164,7 @@ class LevelFusion(Detector):
         if hysteresis >= bound:
             raise ValueError(
                 f"hysteresis={hysteresis!r} is not valid; valid values: a number in "
-                f"[0, {bound:.3g}) (below alert_tone, crisis_tone and "
+                f"(0, {bound:.3g}) (below alert_tone, crisis_tone and "
                 "1 - 1/min(watch_elevation, alert_elevation), or a level could never fall)"
             )
         for name, ms in (

@@ -245,6 +245,12 @@ class VolumeDetector(Detector):
         A silence (empty bins only) at least this long makes the next mention
         start a new warm-up: a brand back after weeks away is learnt afresh, not
         measured for days against the zeros of its absence.
+    outage_mentions
+        A run of empty bins over which the baseline expected this many mentions is
+        an outage (a collector down, a feed cut), not a quiet spell: the baseline
+        stops learning from its zeros, so that the brand's usual volume, when it
+        comes back, is not taken for a rise. (Zeros of a quiet night, where few
+        mentions are expected, are learnt.)
 
     Attributes
     ----------
@@ -335,6 +341,7 @@ class VolumeDetector(Detector):
         anomaly_escalation: float = 2.0,
         drift_half_life_ms: int = 7 * _DAY_MS,
         rewarm_after_ms: int = 7 * _DAY_MS,
+        outage_mentions: float = 30.0,
     ) -> None:
         check_positive_int("bin_ms", bin_ms)
         check_positive("level_half_life_ms", level_half_life_ms)
@@ -367,6 +374,23 @@ class VolumeDetector(Detector):
         check_positive("anomaly_escalation", anomaly_escalation)
         check_positive("drift_half_life_ms", drift_half_life_ms)
         check_positive("rewarm_after_ms", rewarm_after_ms)
+        check_positive("outage_mentions", outage_mentions)
+        for name, value in (
+            ("level_half_life_ms", level_half_life_ms),
+            ("daily_half_life_ms", daily_half_life_ms),
+            ("weekly_half_life_ms", weekly_half_life_ms),
+            ("dispersion_half_life_ms", dispersion_half_life_ms),
+            ("crisis_half_life_ms", crisis_half_life_ms),
+            ("elevation_half_life_ms", elevation_half_life_ms),
+            ("anomaly_window_ms", anomaly_window_ms),
+            ("anomaly_memory_ms", anomaly_memory_ms),
+            ("drift_half_life_ms", drift_half_life_ms),
+        ):
+            if _gain(bin_ms, value) <= 0.0:  # a bin would weigh nothing: it never learns
+                raise ValueError(
+                    f"{name}={value!r} is not valid; valid values: a finite number > 0 "
+                    f"and below {1e15 * bin_ms:.3g} (1e15 bins)"
+                )
         if anomaly_escalation < 1.0:
             raise ValueError(
                 f"anomaly_escalation={anomaly_escalation!r} is not valid; "
@@ -395,6 +419,7 @@ class VolumeDetector(Detector):
         self.anomaly_escalation = anomaly_escalation
         self.drift_half_life_ms = drift_half_life_ms
         self.rewarm_after_ms = rewarm_after_ms
+        self.outage_mentions = outage_mentions
         super().__init__()
 
     # ----------------------------------------------------------------- state
@@ -427,6 +452,7 @@ class VolumeDetector(Detector):
         self._n = 0  # bins seen
         self._first_end_ms = 0  # the start of the (last) warm-up
         self._empty_since_ms: int | None = None  # start of the current run of empty bins
+        self._empty_expected = 0.0  # mentions the baseline expected over that run
         self._last_end_ms = 0
         self._level = 0.0
         # Daily profile: EW mean count per hour of the day (weekly factor removed),
@@ -691,6 +717,12 @@ class VolumeDetector(Detector):
         self._anomaly(x, mu, warming)
         mu_now = mu * self._regime  # what the change test expects (crisis level included)
         crossed = self._change_test(x, mu, phi, end_ms, warming)
+        if x > 0.0:
+            self._empty_expected = 0.0
+        else:
+            self._empty_expected += mu
+            if not warming and self._empty_expected >= self.outage_mentions:
+                return  # an outage: nothing to learn from its zeros (see outage_mentions)
 
         # Learn from the count, winsorised once warm.
         xc = x

@@ -366,3 +366,33 @@ def test_two_brands_2_pow_26_bins_apart_keep_their_own_bins() -> None:
     assert [u.accepted for u in ups] == [1, 1]
     open_counts = [{b: v[0] for b, v in it._open.items()} for it in items]
     assert open_counts == [{a_ts // MIN: 1.0}, {b_ts // MIN: 1.0}]
+
+
+def test_top_authors_estimate_reach_and_counts_without_bias() -> None:
+    """Priority sampling: 200 mentions of 50 authors with very unequal reach, ten
+    kept per bin; over many bins (other mention ids, so other draws) the estimated
+    reach and mention count of all authors average the truth."""
+    rng = np.random.default_rng(2)
+    reach_of = rng.lognormal(6, 2, 50).astype(int)
+    reach_ratio, count_ratio = [], []
+    for trial in range(800):
+        who = rng.integers(0, 50, 200)
+        bins = EventTimeBins(bin_ms=MIN, grace_ms=0)
+        bins.update(
+            MentionBatch.from_rows(
+                ts_ms=[1000] * 200,
+                followers=reach_of[who].tolist(),
+                sentiment=[0.0] * 200,
+                aggression=[0.0] * 200,
+                kind=["public"] * 200,
+                ids=[f"t{trial}-{i}" for i in range(200)],
+                authors=[f"a{a}" for a in who],
+                texts=["text"] * 200,
+            )
+        )
+        top = bins.top_authors(start_ms=0, end_ms=MIN, k=50)
+        reach_ratio.append(sum(a.reach for a in top) / reach_of[who].sum())
+        count_ratio.append(sum(a.count for a in top) / 200)
+    for ratios in (reach_ratio, count_ratio):
+        error = np.std(ratios) / np.sqrt(len(ratios))
+        assert abs(np.mean(ratios) - 1.0) < 3 * error, (np.mean(ratios), error)

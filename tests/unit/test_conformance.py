@@ -336,6 +336,21 @@ def test_invalid_parameters_name_the_valid_values(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", NAMES)
+def test_every_argument_of_the_wrong_type_raises_value_error(name: str) -> None:
+    """None, a string or a bool (``True`` is no duration) for any argument: a
+    ValueError naming the valid values, never a TypeError or an accepted value."""
+    import inspect
+
+    cls = type(DRIVERS[name].make())
+    for arg in inspect.signature(cls.__init__).parameters:
+        if arg == "self":
+            continue
+        for bad in (None, "x", True):
+            with pytest.raises(ValueError, match=rf"{arg}=.* is not valid; valid values: "):
+                cls(**{arg: bad})
+
+
+@pytest.mark.parametrize("name", NAMES)
 def test_constructor_arguments_are_keyword_only_and_stored(name: str) -> None:
     import inspect
 

@@ -255,6 +255,9 @@ def test_not_warm_before_warmup() -> None:
         ({"burst_ratio": 1.0}, "burst_ratio=1.0 is not valid"),
         ({"anomaly_escalation": 0.5}, "anomaly_escalation=0.5 is not valid"),
         ({"anomaly_memory_ms": 0}, "anomaly_memory_ms=0 is not valid"),
+        # so long a half-life that a bin weighs nothing (it would divide by zero)
+        ({"dispersion_half_life_ms": 1e300}, r"dispersion_half_life_ms=1e\+300 is not valid"),
+        ({"outage_mentions": 0.0}, "outage_mentions=0.0 is not valid"),
     ],
 )
 def test_invalid_parameters_raise(kwargs: dict[str, float], match: str) -> None:
@@ -420,3 +423,31 @@ def test_a_rise_over_days_shows_in_the_drift_not_in_the_elevation() -> None:
     assert max(calm) < 1.5
     assert max(elevation[-day:]) < 2.5
     assert max(drift[-day:]) >= 3.0
+
+
+@pytest.mark.parametrize("silent_days", [1, 3, 6])
+def test_the_usual_volume_after_an_outage_is_not_a_rise(silent_days: int) -> None:
+    # A collector down for days (no bin holds a mention), then the brand's usual
+    # traffic: the baseline did not learn the outage's zeros, so nothing looks up.
+    # A quiet night of a small brand, where few mentions were expected, is learnt.
+    det = VolumeDetector(bin_ms=300_000)
+    rng = np.random.default_rng(29)
+    t, _ = feed_calm(det, rng, days=7, mean=10.0)
+    before = det.expected
+    for _ in range(silent_days * DAY_MS // det.bin_ms):
+        t += det.bin_ms
+        det.update(0.0, end_ms=t)
+    t, scores = feed_calm(det, rng, days=1, mean=10.0, start_ms=t)
+    assert max(scores) < det.alarm_score
+    assert det.elevation < 1.5 and det.drift < 1.5
+    assert det.expected == pytest.approx(before, rel=0.3)
+
+
+def test_a_brand_that_became_quiet_is_learnt_quiet() -> None:
+    # Not an outage: the usual traffic falls from 10 to 0.5 mentions a bin (zero
+    # runs stay plausible at the new rate): within three days the baseline follows.
+    det = VolumeDetector(bin_ms=300_000)
+    rng = np.random.default_rng(31)
+    t, _ = feed_calm(det, rng, days=7, mean=10.0)
+    feed_calm(det, rng, days=3, mean=0.5, start_ms=t)
+    assert det.expected < 1.5
