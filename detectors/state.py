@@ -178,6 +178,9 @@ class StateUpdate:
     changes: list[LevelChange]
     events: list[IncidentEvent] = field(default_factory=list)
     minutes: list[MinuteRecord] = field(default_factory=list)
+    #: Mentions left out because the brand already counted their id (a collector
+    #: that sends a mention twice), in this batch or in a bin still open.
+    repeated: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +209,9 @@ class Expectation:
 _RESPONSE_AFTER_MS: Final = 24 * 3_600_000
 #: Official posts that wait for their bin to close, at most.
 _OFFICIAL_WAITING: Final = 64
+_NO_IDS: Final[npt.NDArray[np.int64]] = np.zeros(0, dtype=np.int64)
+#: Mixes a brand's position in a batch into its mentions' id hashes (odd, 64-bit).
+_MIX: Final = np.int64(-7046029254386353131)
 
 _KIND_NAMES: Final = ("public", "employee", "official", "media", "unknown")
 _OFFICIAL_CODE: Final = KIND_CODES["official"]
@@ -254,6 +260,10 @@ class BrandState:
     #: Official posts (time, id, text) whose bin has not closed yet; a state pickled
     #: before they waited for it has none.
     _official: tuple[tuple[int, str, str], ...] = ()
+    #: Id hashes and times of the mentions counted in the bins still open (a mention
+    #: sent again is not counted twice); none in a state pickled before.
+    _held_ids: npt.NDArray[np.int64] = _NO_IDS
+    _held_ts: npt.NDArray[np.int64] = _NO_IDS
 
     def __init__(self, *, brand: str, settings: DetectionSettings | None = None) -> None:
         self.brand = brand
@@ -696,18 +706,83 @@ def update_many(
     in Python runs per brand and per closed bin. All states must share their
     settings. The worker, the
     replays and the benchmarks all come here; ``BrandState.update`` is this with
-    one brand.
+    one brand. A mention whose id its brand already counted, earlier in the batch or
+    in a bin still open, is left out (:attr:`StateUpdate.repeated`); one for a bin
+    already closed is late anyway.
     """
+    batch, bounds, repeated = _without_repeats(states, batch, bounds)
+    results = _update_many(states, batch, bounds)
+    for out, n in zip(results, repeated, strict=True):
+        out.repeated = n
+    return results
+
+
+def _without_repeats(
+    states: Sequence[BrandState], batch: MentionBatch, bounds: Sequence[tuple[int, int]]
+) -> tuple[MentionBatch, Sequence[tuple[int, int]], list[int]]:
+    """The batch without the mentions whose id their brand already counted, the new
+    bounds, and how many each brand lost."""
+    n = len(batch)
+    if not n:
+        return batch, bounds, [0] * len(states)
+    seg = np.full(n, -1, dtype=np.int64)
+    mix = np.arange(len(bounds), dtype=np.int64) * _MIX  # arrays wrap silently
+    held = []
+    for k, (lo, hi) in enumerate(bounds):
+        seg[lo:hi] = k
+        ids = states[k]._held_ids
+        if ids.size and hi > lo:
+            held.append(ids ^ mix[k])
+    key = batch.id_hash ^ (seg * _MIX)  # an id of one brand, not of another
+    _, first = np.unique(key, return_index=True)
+    if first.size == n and not held:
+        return batch, bounds, [0] * len(states)
+    keep = np.zeros(n, dtype=np.bool_)
+    keep[first] = True
+    if held:
+        keep &= ~np.isin(key, np.concatenate(held))
+    if keep.all():
+        return batch, bounds, [0] * len(states)
+    before = np.concatenate(([0], np.cumsum(keep)))  # kept rows before each position
+    new_bounds = [(int(before[lo]), int(before[hi])) for lo, hi in bounds]
+    lost = [(hi - lo) - (b - a) for (lo, hi), (a, b) in zip(bounds, new_bounds, strict=True)]
+    return batch.take(np.flatnonzero(keep)), new_bounds, lost
+
+
+def _hold_ids(
+    states: Sequence[BrandState],
+    batch: MentionBatch,
+    bounds: Sequence[tuple[int, int]],
+    late: npt.NDArray[np.bool_],
+) -> None:
+    """Note the ids of the mentions the bins accepted; forget those of closed bins."""
+    for state, (lo, hi) in zip(states, bounds, strict=True):
+        watermark = state.bins.watermark_ms
+        if hi <= lo or watermark is None:
+            continue
+        bins = state.bins
+        first_open = (watermark - bins.grace_ms) // bins.bin_ms * bins.bin_ms
+        ok = ~late[lo:hi]
+        ids = np.concatenate((state._held_ids, batch.id_hash[lo:hi][ok]))
+        ts = np.concatenate((state._held_ts, batch.ts_ms[lo:hi][ok]))
+        still = ts >= first_open
+        state._held_ids, state._held_ts = ids[still], ts[still]
+
+
+def _update_many(
+    states: Sequence[BrandState], batch: MentionBatch, bounds: Sequence[tuple[int, int]]
+) -> list[StateUpdate]:
     empty = [k for k, (lo, hi) in enumerate(bounds) if hi <= lo]
     if empty:  # nothing to do for them
         keep = [k for k in range(len(states)) if k not in set(empty)]
-        done = update_many([states[k] for k in keep], batch, [bounds[k] for k in keep])
+        done = _update_many([states[k] for k in keep], batch, [bounds[k] for k in keep])
         results_by_k = dict(zip(keep, done, strict=True))
         return [results_by_k.get(k, StateUpdate(0, 0, 0, [])) for k in range(len(states))]
     if not states:
         return []
     late = np.zeros(len(batch), dtype=np.bool_)
     closed = bins_update_many([st.bins for st in states], batch, bounds, late_out=late)
+    _hold_ids(states, batch, bounds, late)
     # official and employee posts (rare) the bins accepted: to their brand (a late
     # one is dropped and counted like any other mention, not judged as a response)
     kind = batch.kind

@@ -175,7 +175,8 @@ class Metrics:
         )
         self.duplicates = Counter(
             "tocsin_mentions_duplicate",
-            "Mentions skipped because the brand's state already held them (redelivery).",
+            "Mentions skipped because the brand's state already held them: a message "
+            "redelivered after a restart, or a mention id sent again.",
             registry=registry,
         )
         alerts = Counter(

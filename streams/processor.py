@@ -484,6 +484,7 @@ class Processor:
         state = record.state
         out.mentions += update.accepted
         out.late += update.late
+        out.duplicates += update.repeated
         if durable:
             out.dirty[brand] = partition
         metrics = self.metrics

@@ -755,7 +755,10 @@ def test_a_text_cut_in_the_middle_of_an_emoji_is_read_and_its_batch_kept() -> No
     processor = make_processor({})
     out = processor.process([Message("mentions", 0, 0, T0, b"acme", cut)])
     assert out.mentions == 1 and out.deadletters == []
-    value = b"[" + b",".join([cut, pair, lone_low, escaped, bad, msgspec.json.encode(_good(5))])
+    cut_again = _with_text(_good(6), rb"cut \ud83d")  # another mention (the first counted)
+    value = b"[" + b",".join(
+        [cut_again, pair, lone_low, escaped, bad, msgspec.json.encode(_good(5))]
+    )
     out = processor.process([Message("mentions", 0, 1, T0, b"acme", value + b"]")])
     assert out.mentions == 5
     assert [(dl.reason, dl.value) for dl in out.deadletters] == [("bad_value", bad)]
@@ -792,6 +795,28 @@ def test_one_mention_dated_an_hour_ahead_does_not_hide_a_crisis() -> None:
         levels += [json.loads(p.value)["level"] for _, p in out.pending if p.kind == "alert"]
     assert refused == ["timestamp_out_of_range"] and late == 0
     assert max(levels) >= 2
+
+
+def test_a_collector_that_sends_mentions_again_counts_each_once() -> None:
+    """Polls of overlapping windows: each message carries its 50 new mentions and the
+    150 before them again. The alerts are those of the stream sent once; a mention
+    repeated within one message counts once too."""
+    mentions = baseline_then_burst("acme", days=1, seed=6)
+    once = run({}, messages_of(mentions, per_message=50), take=10)
+    polls = [mentions[max(0, i - 150) : i + 50] for i in range(0, len(mentions), 50)]
+    sent_again = [
+        Message("mentions", 0, j, T0 + 10 * 86_400_000, b"acme", msgspec.json.encode(poll))
+        for j, poll in enumerate(polls)
+    ]
+    assert once and run({}, sent_again, take=10) == once
+    processor = make_processor({})
+    value = msgspec.json.encode([_good(0)] * 50)
+    out = processor.process([Message("mentions", 0, 0, T0, b"acme", value)])
+    assert (out.mentions, out.duplicates, out.deadletters) == (1, 49, [])
+    single = msgspec.json.encode(_good(0))
+    out = processor.process([Message("mentions", 0, 1, T0, b"acme", single)])
+    assert (out.mentions, out.duplicates) == (0, 1)
+    assert processor.metrics.registry.get_sample_value("tocsin_mentions_duplicate_total") == 50
 
 
 def test_a_key_must_be_the_brand_byte_for_byte() -> None:
