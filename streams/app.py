@@ -125,6 +125,7 @@ def build_worker(settings: Settings, *, registry: CollectorRegistry | None = Non
         commands_topic=settings.commands_topic,
         max_brands=settings.max_brands,
         quiet_after_ms=settings.quiet_after_ms,
+        partitions=settings.partitions,
     )
     agent = DetectionAgent(
         settings=settings,

@@ -239,6 +239,13 @@ class Metrics:
             "Kafka messages consumed from the mentions topic.",
             registry=registry,
         )
+        self.misrouted = Counter(
+            "tocsin_messages_misrouted",
+            "Keyed messages of the mentions topic on another partition than Kafka's "
+            "default partitioner (murmur2 of the key) picks: the producer partitions "
+            "otherwise, and the brand's commands reach another partition.",
+            registry=registry,
+        )
         self.stale_messages = Counter(
             "tocsin_messages_stale",
             "Kafka messages left unprocessed because a rebalance began after they were"

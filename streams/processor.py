@@ -63,13 +63,15 @@ Quiet brands
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, cast
 
 import msgspec
 import numpy as np
+from kafka.partitioner.default import murmur2
 
 from detectors.batch import MentionBatch
 from detectors.incidents import IncidentEvent
@@ -89,6 +91,8 @@ from streams.incidents import incident_headers, incident_message, minutes_messag
 from streams.mention import Mention
 from streams.metrics import Metrics
 
+log = logging.getLogger(__name__)
+
 __all__ = [
     "BrandRecord",
     "DeadLetter",
@@ -98,6 +102,12 @@ __all__ = [
     "Processor",
     "deadletter_headers",
 ]
+
+
+#: Keys whose default partition a processor remembers (beyond, it is computed each time).
+_HOMES_KEPT: Final = 100_000
+#: Keys whose misrouting is logged (once each), at most.
+_WARNED_KEYS: Final = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +259,7 @@ class Processor:
         max_brands: int = 10_000,
         quiet_after_ms: int = 0,
         clock_ms: Callable[[], int] = lambda: int(time.time() * 1000),
+        partitions: int = 0,
     ) -> None:
         if quiet_after_ms < 0:
             raise ValueError(f"quiet_after_ms={quiet_after_ms!r}: valid values: an integer >= 0")
@@ -262,6 +273,11 @@ class Processor:
         self.source = source
         self.clock_ms = clock_ms
         self.quiet_after_ms = quiet_after_ms
+        # The mentions topic's partition count (0: unknown), and the partition Kafka's
+        # default partitioner gives each key seen: a message elsewhere is counted.
+        self.partitions = partitions
+        self._home: dict[bytes, int] = {}
+        self._warned: set[bytes] = set()
         # Newest mention time by brand (the event-time lag gauge reads it).
         self.watermarks: dict[str, int] = {}
         # Quiet brands (in memory only): the brands of each partition of the
@@ -286,6 +302,8 @@ class Processor:
             if msg.topic == self.commands_topic:
                 commands.append(msg)
                 continue
+            if self.partitions and msg.key is not None:
+                self._check_partition(msg)
             # A producer's clock far ahead (CreateTime) must not let far-future
             # mentions through: their record time counts up to the worker's clock.
             decoded = decode(msg.key, msg.value, record_ts_ms=min(msg.timestamp_ms, now))
@@ -321,6 +339,33 @@ class Processor:
             metrics.latency.observe(max(0.0, (self.clock_ms() - oldest) / 1000.0))
         metrics.brands.set(len(self.records))
         return out
+
+    def _check_partition(self, msg: Message) -> None:
+        """Count a keyed message that is not on its key's partition by Kafka's default
+        partitioner (murmur2, as the Java client, kafka-python, aiokafka and ``tocsin
+        produce`` and ``tocsin ack`` use; librdkafka clients need
+        ``partitioner=murmur2_random``): its brand's commands would reach another
+        partition than its state. Logged once per key."""
+        key = cast(bytes, msg.key)
+        home = self._home.get(key)
+        if home is None:
+            home = (murmur2(key) & 0x7FFFFFFF) % self.partitions
+            if len(self._home) < _HOMES_KEPT:
+                self._home[key] = home
+        if home == msg.partition:
+            return
+        self.metrics.misrouted.inc()
+        if key not in self._warned and len(self._warned) < _WARNED_KEYS:
+            self._warned.add(key)
+            log.warning(
+                "key %r on partition %d of %s, not %d (Kafka's default partitioner): "
+                "the producer partitions otherwise; set partitioner=murmur2_random "
+                "in librdkafka clients",
+                key[:128],
+                msg.partition,
+                msg.topic,
+                home,
+            )
 
     def _full(self, new_brands: int = 0) -> bool:
         """Whether one more brand would pass ``max_brands`` (``new_brands`` of this

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import msgspec
 import pytest
+from kafka.partitioner.default import murmur2
 from prometheus_client import CollectorRegistry
 
 import streams.processor as processor_module
@@ -817,6 +818,37 @@ def test_a_collector_that_sends_mentions_again_counts_each_once() -> None:
     out = processor.process([Message("mentions", 0, 1, T0, b"acme", single)])
     assert (out.mentions, out.duplicates) == (0, 1)
     assert processor.metrics.registry.get_sample_value("tocsin_mentions_duplicate_total") == 50
+
+
+def test_a_message_off_its_keys_default_partition_is_counted_and_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A producer with another partitioner (librdkafka's default, CRC32) puts a brand
+    on another partition than ``tocsin ack`` (murmur2) sends its commands to."""
+    caplog.set_level("WARNING", logger="streams.processor")
+    processor = Processor(
+        records={},
+        decoder=MentionDecoder(max_text_chars=4000, max_future_ms=3_600_000),
+        scorer=LexiconToneScorer(),
+        metrics=Metrics(CollectorRegistry()),
+        detection=DetectionSettings(),
+        source="tocsin://test",
+        clock_ms=lambda: T0,
+        partitions=4,
+    )
+    home = (murmur2(b"acme") & 0x7FFFFFFF) % 4
+    value = msgspec.json.encode(_good(0))
+    processor.process([Message("mentions", home, 0, T0, b"acme", value)])
+    misrouted = "tocsin_messages_misrouted_total"
+    assert processor.metrics.registry.get_sample_value(misrouted) == 0
+    assert not caplog.records
+    away = (home + 1) % 4
+    for offset in (0, 1):
+        value = msgspec.json.encode(_good(offset + 1))
+        out = processor.process([Message("mentions", away, offset, T0, b"acme", value)])
+        assert out.mentions == 1  # still processed
+    assert processor.metrics.registry.get_sample_value(misrouted) == 2
+    assert len([r for r in caplog.records if "murmur2_random" in r.getMessage()]) == 1
 
 
 def test_a_key_must_be_the_brand_byte_for_byte() -> None:
