@@ -114,7 +114,7 @@ SMOOTH_MIN_MENTIONS: Final = 10
 MAX_BARS: Final = 720
 _BUCKET_MIN: Final = (1, 2, 5, 10, 15, 30, 60, 120, 240, 1440)
 #: ``response_window_ms`` by default, in minutes (for a report without responses).
-DEFAULT_RESPONSE_WINDOW_MIN: Final = 30
+DEFAULT_RESPONSE_WINDOW_MIN: Final = Settings().response_window_ms // 60_000
 _ACK_COLOUR: Final = "#1d4ed8"
 _NO_OFFLINE: Final = "Taking the conversation offline was not recommended."
 _ECHO_COLOUR: Final = "#7c3aed"
