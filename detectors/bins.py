@@ -264,6 +264,13 @@ class EventTimeBins(Detector):
             state[name] = _unpack(state[name])
         self.__dict__.update(state)
         self._last = self._nothing_closed()
+        # Reach samples pickled when they kept author_sample_size keys, not one more:
+        # pad their rows (the merge reads the last of k + 1).
+        k = self.author_sample_size + 1
+        reach = self._reach_keys
+        for b, row in list(reach.items()):
+            if len(row) < k:
+                reach[b] = np.concatenate((row, np.full(k - len(row), _EMPTY, dtype=np.int64)))
 
     def _seal(self) -> None:
         """Encode the evidence of closed bins once, as bytes.

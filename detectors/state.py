@@ -15,7 +15,7 @@ import uuid
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -207,9 +207,11 @@ class Expectation:
 #: An official post up to this long after an incident's resolution still answers it
 #: (apologies often come the next morning, after a quiet night).
 _RESPONSE_AFTER_MS: Final = 24 * 3_600_000
-#: Official posts that wait for their bin to close, at most.
+#: Official posts left waiting for their bin to close after an update, at most.
 _OFFICIAL_WAITING: Final = 64
 _NO_IDS: Final[npt.NDArray[np.int64]] = np.zeros(0, dtype=np.int64)
+#: Mention ids a brand keeps for its open bins, at most (16 bytes each, in memory only).
+_HELD_IDS: Final = 4096
 #: Mixes a brand's position in a batch into its mentions' id hashes (odd, 64-bit).
 _MIX: Final = np.int64(-7046029254386353131)
 
@@ -408,6 +410,9 @@ class BrandState:
         out = StateUpdate(0, 0, 0, [])
         self.bins.advance(watermark_ms=watermark_ms)
         self._run_closed(self.bins.last_update, out)
+        if self._held_ids.size:
+            self._hold(self._held_ids, self._held_ts)  # the bins that closed forget theirs
+        self._flush_official()
         return out
 
     def _run_closed(self, result: BinsUpdate, out: StateUpdate) -> None:
@@ -422,12 +427,42 @@ class BrandState:
         wait for their bin to close (:meth:`_release_official`)."""
         if official:
             post = (int(batch.ts_ms[i]), batch.ids[i], batch.texts[i][:280])
-            waiting = sorted((*self._official, post))
-            for at, mention_id, text in waiting[:-_OFFICIAL_WAITING]:  # a flood: go at once
-                self.responses.add_response(response_ms=at, mention_id=mention_id, text=text)
-            self._official = tuple(waiting[-_OFFICIAL_WAITING:])
+            self._official = (*self._official, post)  # sorted when bins close
         else:
             self.inside.add_post(ts_ms=int(batch.ts_ms[i]), mention_id=batch.ids[i])
+
+    def _hold(self, ids: npt.NDArray[np.int64], ts: npt.NDArray[np.int64]) -> None:
+        """Keep the ids of the mentions of the open bins, the newest
+        ``_HELD_IDS`` at most (a brand in a viral crisis may get more)."""
+        watermark = self.bins.watermark_ms
+        if watermark is not None:
+            bins = self.bins
+            still = ts >= (watermark - bins.grace_ms) // bins.bin_ms * bins.bin_ms
+            ids, ts = ids[still], ts[still]
+        if ids.size > _HELD_IDS:
+            newest = np.argpartition(ts, ids.size - _HELD_IDS)[ids.size - _HELD_IDS :]
+            ids, ts = ids[newest], ts[newest]
+        self._held_ids, self._held_ts = ids, ts
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The state as the changelog keeps it, without the ids of the open bins'
+        mentions: a record is written after every batch, and must not grow with the
+        traffic (after a restart or a rebalance, a mention sent again within the
+        grace period may count twice)."""
+        state = self.__dict__.copy()
+        state.pop("_held_ids", None)
+        state.pop("_held_ts", None)
+        return state
+
+    def _flush_official(self) -> None:
+        """After an update: more than ``_OFFICIAL_WAITING`` official posts still
+        waiting for their bins (a flood within the grace period) go at once, the
+        oldest first, so that the state stays small."""
+        if len(self._official) > _OFFICIAL_WAITING:
+            waiting = sorted(self._official)
+            for at, mention_id, text in waiting[:-_OFFICIAL_WAITING]:
+                self.responses.add_response(response_ms=at, mention_id=mention_id, text=text)
+            self._official = tuple(waiting[-_OFFICIAL_WAITING:])
 
     def _release_official(self, end_ms: int) -> None:
         """Hand the official posts dated before ``end_ms`` to the response monitor.
@@ -457,6 +492,8 @@ class BrandState:
         bin_ms = self.settings.bin_ms
         recent = self.recent
         expectations = self.expectations
+        if self._official:
+            self._official = tuple(sorted(self._official))  # released in time order
         for start, row in zip(starts.tolist(), values.tolist(), strict=True):
             end = start + bin_ms
             count = row[COUNT]
@@ -712,8 +749,9 @@ def update_many(
     """
     batch, bounds, repeated = _without_repeats(states, batch, bounds)
     results = _update_many(states, batch, bounds)
-    for out, n in zip(results, repeated, strict=True):
+    for state, out, n in zip(states, results, repeated, strict=True):
         out.repeated = n
+        state._flush_official()
     return results
 
 
@@ -757,16 +795,11 @@ def _hold_ids(
 ) -> None:
     """Note the ids of the mentions the bins accepted; forget those of closed bins."""
     for state, (lo, hi) in zip(states, bounds, strict=True):
-        watermark = state.bins.watermark_ms
-        if hi <= lo or watermark is None:
-            continue
-        bins = state.bins
-        first_open = (watermark - bins.grace_ms) // bins.bin_ms * bins.bin_ms
-        ok = ~late[lo:hi]
-        ids = np.concatenate((state._held_ids, batch.id_hash[lo:hi][ok]))
-        ts = np.concatenate((state._held_ts, batch.ts_ms[lo:hi][ok]))
-        still = ts >= first_open
-        state._held_ids, state._held_ts = ids[still], ts[still]
+        if hi > lo:
+            ok = ~late[lo:hi]
+            ids = np.concatenate((state._held_ids, batch.id_hash[lo:hi][ok]))
+            ts = np.concatenate((state._held_ts, batch.ts_ms[lo:hi][ok]))
+            state._hold(ids, ts)
 
 
 def _update_many(

@@ -8,11 +8,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import msgspec
+import numpy as np
 import pytest
 from kafka.partitioner.default import murmur2
 from prometheus_client import CollectorRegistry
 
 import streams.processor as processor_module
+from detectors.batch import MentionBatch
 from detectors.fusion import LevelFusion
 from detectors.lexicon import LexiconToneScorer
 from detectors.state import BrandState, DetectionSettings
@@ -988,3 +990,32 @@ def test_a_record_from_before_heard_keeps_its_newest_mention_time() -> None:
     assert out.mentions == 1 and out.late == 0
     assert record.heard is not None and record.heard[2] == newest
     assert processor.watermarks["acme"] == newest
+
+
+def test_the_ids_kept_against_repeats_are_bounded_and_not_written() -> None:
+    """A brand in a viral burst: the ids of its open bins stay in memory, the newest
+    4096 at most; its changelog record does not carry them; bins closed by a quiet
+    brand's advance forget theirs."""
+    state = BrandState(brand="acme")
+    rng = np.random.default_rng(5)
+    for second in range(90):  # 10,000 mentions a minute for a minute and a half
+        t = T0 + second * 1000
+        n = 167
+        state.update(
+            MentionBatch.from_rows(
+                ts_ms=np.sort(t + rng.integers(0, 1000, n)).tolist(),
+                followers=[10] * n,
+                sentiment=[0.0] * n,
+                aggression=[0.0] * n,
+                kind=["public"] * n,
+                ids=[f"{t}-{i}" for i in range(n)],
+                authors=[f"a{i}" for i in range(n)],
+                texts=["x"] * n,
+            )
+        )
+    assert 0 < state._held_ids.size <= 4096
+    restored = loads_state(dumps_state(state))
+    assert restored._held_ids.size == 0
+    assert len(dumps_state(state)) < 60_000
+    state.advance(watermark_ms=T0 + 3_600_000)
+    assert state._held_ids.size == 0

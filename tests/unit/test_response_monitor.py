@@ -177,3 +177,17 @@ def test_a_statement_after_the_opening_is_judged_apart_from_a_holding_line_befor
     (impact,) = impacts
     assert impact.details["response"].posts == 1
     assert impact.incident.opened_ms <= impact.details["response"].response_ms
+
+
+def test_a_flood_of_official_replies_is_judged_alike_live_and_replayed() -> None:
+    """Customer care answering every minute of the crisis: in a replay every reply waits
+    for its bin in the same update; none is judged before the incident's opening."""
+    opened_min, _ = _surge(set(), replay=False)
+    assert opened_min is not None
+    posts = {opened_min - 2, *range(opened_min + 3, opened_min + 73)}
+    verdicts = {}
+    for replay in (False, True):
+        _, impacts = _surge(posts, replay=replay)
+        verdicts[replay] = [(e.details["key"], e.details["response"].posts) for e in impacts]
+    assert verdicts[False] == verdicts[True]
+    assert verdicts[False][0][0] == f"m{_T0 + (1440 + opened_min + 3) * _MIN}-0"

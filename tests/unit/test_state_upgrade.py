@@ -58,3 +58,16 @@ def test_a_state_saved_before_the_drift_and_the_result_properties_loads(
     batch = minute(T0 + 30 * MIN, 5, seed=30)
     assert restored.update(batch).closed_bins == state.update(batch).closed_bins == 1
     assert restored.scores == state.scores and restored.signals == state.signals
+
+
+def test_a_reach_sample_saved_with_one_key_less_takes_mentions_in_its_open_bin() -> None:
+    """The reach sample keeps author_sample_size + 1 keys per bin since its threshold
+    became the next key; an open bin saved with the old size still merges."""
+    state = BrandState(brand="acme")
+    state.update(minute(T0, 30, seed=1))  # more than the sample: full, and still open
+    reach = state.bins._reach_keys
+    (open_bin,) = reach
+    reach[open_bin] = reach[open_bin][: state.bins.author_sample_size]  # the old size
+    restored = loads_state(dumps_state(state))
+    late_in_bin = minute(T0 + 1, 20, seed=2)  # the same minute, other mention ids
+    assert restored.update(late_in_bin).accepted == 20
