@@ -28,6 +28,7 @@ __all__ = [
     "MentionDecoder",
     "Reason",
     "Reject",
+    "repair_surrogates",
 ]
 
 Reason = Literal[
@@ -222,6 +223,9 @@ class MentionDecoder:
         try:
             raws = self._elements(value, original)
         except DECODE_ERRORS as exc:  # not JSON after all, past the first bad element
+            repaired = _repaired(exc, value) if original is None else None
+            if repaired is not None:  # or half an emoji after an invalid element
+                return self._decode_batch(key, repaired, record_ts_ms, original=value)
             return Decoded([], [_reject(exc, original or value, None)], 0, True)
         good: list[Mention] = []
         good_raw: list[bytes] = []

@@ -23,7 +23,7 @@ from typing import Any
 import msgspec
 from kafka import KafkaProducer
 
-from streams.codec import DECODE_ERRORS
+from streams.codec import DECODE_ERRORS, repair_surrogates
 
 __all__ = ["MentionProducer", "brand_of"]
 
@@ -49,7 +49,10 @@ def brand_of(raw: bytes) -> str | None:
     try:
         return _brand_decoder.decode(raw).brand
     except DECODE_ERRORS:  # not JSON, no brand, invalid UTF-8 in it, nested too deep
-        return None
+        repaired = repair_surrogates(raw)  # or half an emoji, which the worker reads
+        if repaired is raw or repaired == raw:
+            return None
+        return brand_of(repaired)
 
 
 class MentionProducer:
@@ -156,7 +159,7 @@ class MentionProducer:
         batched again per brand. A line that cannot be split goes as it is."""
         if line.lstrip()[:1] == b"[":
             try:
-                elements = _raws_decoder.decode(line)
+                elements = _raws_decoder.decode(repair_surrogates(line))
             except DECODE_ERRORS:
                 elements = []
             if elements:

@@ -111,6 +111,9 @@ def test_lines_of_arrays_and_unreadable_brands_are_sent_and_keyed_right(
         deep,
         json.dumps(mention(4, "globex")).encode(),
         b"[1, 2",
+        # half an emoji (a lone surrogate escape), alone and in an array
+        b'{"id": "m5", "brand": "acme", "ts": 1, "text": "cut \\ud83d"}',
+        b'[{"id": "m6", "brand": "globex", "ts": 1, "text": "cut \\ud83d"}]',
     ]
     with mention_producer(settings, batch_max=10) as producer:
         for line in lines:
@@ -123,5 +126,5 @@ def test_lines_of_arrays_and_unreadable_brands_are_sent_and_keyed_right(
             keyless.append(r.value)
         else:
             keyed[r.key] = sorted(keyed.get(r.key, []) + [m["id"] for m in json.loads(r.value)])
-    assert keyed == {b"acme": ["m0", "m2"], b"globex": ["m1", "m4"]}
+    assert keyed == {b"acme": ["m0", "m2", "m5"], b"globex": ["m1", "m4", "m6"]}
     assert sorted(keyless) == sorted([*lines[1:3], lines[4]])

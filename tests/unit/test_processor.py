@@ -765,6 +765,12 @@ def test_a_text_cut_in_the_middle_of_an_emoji_is_read_and_its_batch_kept() -> No
     out = processor.process([Message("mentions", 0, 1, T0, b"acme", value + b"]")])
     assert out.mentions == 5
     assert [(dl.reason, dl.value) for dl in out.deadletters] == [("bad_value", bad)]
+    # an invalid element (no surrogate) first: the split must repair too
+    invalid = msgspec.json.encode(dict(_good(8), author={"id": "x", "followers": -1}))
+    value = b"[" + b",".join([invalid, _with_text(_good(7), rb"cut \ud83d")]) + b"]"
+    out = processor.process([Message("mentions", 0, 2, T0, b"acme", value)])
+    assert out.mentions == 1
+    assert [(dl.reason, dl.value) for dl in out.deadletters] == [("bad_value", invalid)]
 
 
 def test_one_mention_dated_an_hour_ahead_does_not_hide_a_crisis() -> None:
