@@ -4,9 +4,11 @@ For each closed bin the detector receives how many mentions it held and how
 many were negative and aggressive. It keeps, per share, two exponentially
 decayed sums: a *recent* one (``half_life_ms``, minutes) and a *baseline* one
 (``baseline_half_life_ms``, days). The recent share is shrunk toward the
-baseline by ``prior_strength`` pseudo-mentions, so that a handful of angry
-posts at 3 a.m. cannot look like a shift: with few mentions the estimate stays
-near normal and its uncertainty stays wide.
+baseline by ``prior_strength`` pseudo-mentions, so that a few angry posts at
+3 a.m. weigh little: with few mentions the estimate stays near normal and its
+uncertainty stays wide. Three angry posts stay under what an alert needs (the
+example below); from four within a minute, at a brand that is quiet at that
+hour, the volume's onset and the tone together can reach alert.
 
 The score is the posterior probability (normal approximation of the Beta
 posterior) that the recent share exceeds the baseline share by more than
