@@ -500,17 +500,18 @@ class ResponseMonitor(Detector):
         then, and a statement after it answers the incident, not the post before it."""
         self._sealed_ms = at_ms
 
-    def add_response(self, *, response_ms: int, mention_id: str, text: str) -> None:
-        """Register an official post (a response, or part of the last one)."""
+    def add_response(self, *, response_ms: int, mention_id: str, text: str, posts: int = 1) -> None:
+        """Register an official post (a response, or part of the last one), or the
+        first of ``posts`` posted together."""
         sealed = self._sealed_ms
         for p in self._pending:
             if sealed is not None and p.at_ms < sealed <= response_ms:
                 continue
             if 0 <= response_ms - p.at_ms <= self.group_ms:
-                p.posts += 1
+                p.posts += posts
                 return
         if len(self._pending) < 16:
-            self._pending.append(_Pending(response_ms, mention_id, text[:280], 1))
+            self._pending.append(_Pending(response_ms, mention_id, text[:280], posts))
 
     def update(
         self,

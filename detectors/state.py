@@ -259,9 +259,10 @@ class BrandState:
     ('battery', 'fire', 'recall')
     """
 
-    #: Official posts (time, id, text) whose bin has not closed yet; a state pickled
-    #: before they waited for it has none.
-    _official: tuple[tuple[int, str, str], ...] = ()
+    #: Official posts (time, id, text, posts it stands for) whose bin has not closed
+    #: yet; a state pickled before they waited for it has none (and before they were
+    #: counted, (time, id, text)).
+    _official: tuple[tuple[int, str, str, int], ...] = ()
     #: Id hashes and times of the mentions counted in the bins still open (a mention
     #: sent again is not counted twice); none in a state pickled before.
     _held_ids: npt.NDArray[np.int64] = _NO_IDS
@@ -426,7 +427,7 @@ class BrandState:
         """Employee posts are kept as evidence; official posts are responses, which
         wait for their bin to close (:meth:`_release_official`)."""
         if official:
-            post = (int(batch.ts_ms[i]), batch.ids[i], batch.texts[i][:280])
+            post = (int(batch.ts_ms[i]), batch.ids[i], batch.texts[i][:280], 1)
             self._official = (*self._official, post)  # sorted when bins close
         else:
             self.inside.add_post(ts_ms=int(batch.ts_ms[i]), mention_id=batch.ids[i])
@@ -456,13 +457,22 @@ class BrandState:
 
     def _flush_official(self) -> None:
         """After an update: more than ``_OFFICIAL_WAITING`` official posts still
-        waiting for their bins (a flood within the grace period) go at once, the
-        oldest first, so that the state stays small."""
+        waiting for their bins (a flood within the grace period) are kept as the
+        first post of each bin and the number of posts it stands for, so that the
+        state stays small; posts of one bin are one response (``group_ms``) anyway,
+        live or replayed."""
         if len(self._official) > _OFFICIAL_WAITING:
-            waiting = sorted(self._official)
-            for at, mention_id, text in waiting[:-_OFFICIAL_WAITING]:
-                self.responses.add_response(response_ms=at, mention_id=mention_id, text=text)
-            self._official = tuple(waiting[-_OFFICIAL_WAITING:])
+            bin_ms = self.settings.bin_ms
+            firsts: dict[int, tuple[int, str, str, int]] = {}
+            for post in sorted(self._official):
+                at, mention_id, text = post[:3]
+                posts = post[3] if len(post) > 3 else 1
+                known = firsts.get(at // bin_ms)
+                if known is None:
+                    firsts[at // bin_ms] = (at, mention_id, text, posts)
+                else:
+                    firsts[at // bin_ms] = (*known[:3], known[3] + posts)
+            self._official = tuple(firsts.values())
 
     def _release_official(self, end_ms: int) -> None:
         """Hand the official posts dated before ``end_ms`` to the response monitor.
@@ -475,8 +485,11 @@ class BrandState:
         keep = []
         for post in self._official:  # in time order
             if post[0] < end_ms:
-                at, mention_id, text = post
-                self.responses.add_response(response_ms=at, mention_id=mention_id, text=text)
+                at, mention_id, text = post[:3]
+                posts = post[3] if len(post) > 3 else 1
+                self.responses.add_response(
+                    response_ms=at, mention_id=mention_id, text=text, posts=posts
+                )
             else:
                 keep.append(post)
         self._official = tuple(keep)

@@ -158,13 +158,17 @@ class MentionProducer:
         (an export of the mentions topic), whose elements are sent one by one and
         batched again per brand. A line that cannot be split goes as it is."""
         if line.lstrip()[:1] == b"[":
+            repaired = repair_surrogates(line)  # same length: each element at its offsets
             try:
-                elements = _raws_decoder.decode(repair_surrogates(line))
+                elements = [bytes(e) for e in _raws_decoder.decode(repaired)]
             except DECODE_ERRORS:
                 elements = []
+            at = 0
+            for element in elements:  # sent as the line had it, half emojis included
+                at = repaired.find(element, at)
+                self.send_raw(line[at : at + len(element)])
+                at += len(element)
             if elements:
-                for element in elements:
-                    self.send_raw(bytes(element))
                 return
         self.send_raw(line)
 

@@ -19,7 +19,7 @@ from typing import Any, TextIO
 import msgspec
 
 from streams.alerts import ms_of, rfc3339
-from streams.codec import DECODE_ERRORS
+from streams.codec import DECODE_ERRORS, repair_surrogates
 from streams.drills.offline import run_offline
 from streams.settings import Settings
 
@@ -55,8 +55,11 @@ def read_mentions(path: str | Path) -> Iterator[Any]:
             try:
                 doc = decode(line)
             except DECODE_ERRORS:
-                yield line.decode("utf-8", "replace").strip()
-                continue
+                try:  # half an emoji (a lone surrogate escape) reads as U+FFFD, as in a worker
+                    doc = decode(repair_surrogates(line))
+                except DECODE_ERRORS:
+                    yield line.decode("utf-8", "replace").strip()
+                    continue
             if isinstance(doc, list):
                 yield from doc
             else:

@@ -91,6 +91,22 @@ def test_a_line_that_is_not_json_is_refused_and_the_replay_goes_on(tmp_path: Pat
     assert (run.mentions, run.invalid) == (2, 1)
 
 
+def test_half_an_emoji_replays_as_a_worker_reads_it(tmp_path: Path) -> None:
+    """A lone surrogate escape (a text cut in the middle of an emoji) reads as U+FFFD,
+    alone or in an array, as the worker reads it."""
+    rest = '"platform":"x","author":{"id":"u","followers":3}'
+    cut = '"text":"cut \\ud83d"'
+    path = tmp_path / "f.jsonl"
+    path.write_text(
+        f'{{"id":"1","brand":"acme","ts":"2026-01-01T10:00:00Z",{cut},{rest}}}\n'
+        f'[{{"id":"2","brand":"acme","ts":"2026-01-01T10:01:00Z",{cut},{rest}}}]\n'
+    )
+    mentions = list(read_mentions(path))
+    assert [m["text"] for m in mentions] == ["cut \ufffd"] * 2
+    run = run_offline(iter(mentions))
+    assert (run.mentions, run.invalid) == (2, 0)
+
+
 def test_summarise_counts_a_redelivered_event_once() -> None:
     """At-least-once delivery: an incident event read twice is one event."""
     events = make_records().incidents

@@ -131,7 +131,23 @@ def test_two_aggressive_posts_of_four_do_not_make_a_collapse_backfire() -> None:
 _T0 = 1_704_672_000_000  # Monday 2024-01-08 00:00 UTC
 
 
-def _surge(posts: set[int], *, replay: bool) -> tuple[int | None, list[IncidentEvent]]:
+def _replies(t: int, n: int) -> MentionBatch:
+    """``n`` official replies within the minute starting at ``t``."""
+    return MentionBatch.from_rows(
+        ts_ms=[t + 1_000 + 500 * i for i in range(n)],
+        followers=[100] * n,
+        sentiment=[0.0] * n,
+        aggression=[0.0] * n,
+        kind=["official"] * n,
+        ids=[f"reply-{t}-{i}" for i in range(n)],
+        authors=["brand"] * n,
+        texts=["We are sorry, DM us."] * n,
+    )
+
+
+def _surge(
+    posts: set[int], *, replay: bool, flood: tuple[int, int] = (0, 0)
+) -> tuple[int | None, list[IncidentEvent]]:
     """A calm day, then an angry surge (rising over 40 minutes) with an official post in
     the given minutes of it (id ``m<minute start>-0``); minute by minute, or (``replay``)
     the surge's two hours in one batch. Returns the minute of the surge the incident
@@ -152,6 +168,9 @@ def _surge(posts: set[int], *, replay: bool) -> tuple[int | None, list[IncidentE
         )
         for m in range(120)
     ]
+    if flood[1]:  # that many official replies in that minute of the surge
+        minute = flood[0]
+        surge[minute] = MentionBatch.concat([surge[minute], _replies(t + minute * _MIN, flood[1])])
     quiet = [angry_minute(rng, t + m * _MIN, 3, angry=0.02) for m in range(120, 200)]
     events: list[IncidentEvent] = []
     for batch in [MentionBatch.concat(surge), *quiet] if replay else [*surge, *quiet]:
@@ -191,3 +210,18 @@ def test_a_flood_of_official_replies_is_judged_alike_live_and_replayed() -> None
         verdicts[replay] = [(e.details["key"], e.details["response"].posts) for e in impacts]
     assert verdicts[False] == verdicts[True]
     assert verdicts[False][0][0] == f"m{_T0 + (1440 + opened_min + 3) * _MIN}-0"
+
+
+def test_a_hundred_replies_in_one_minute_are_judged_alike_live_and_replayed() -> None:
+    """In the minute the incident opens (its bin closes a minute later, so live they
+    wait), more official posts than a state keeps one by one: they are kept as the
+    first of their minute and a count, and make the same response, after the opening
+    and apart from the holding line before it."""
+    opened_min, _ = _surge(set(), replay=False)
+    assert opened_min is not None
+    verdicts = {}
+    for replay in (False, True):
+        _, impacts = _surge({opened_min - 2}, replay=replay, flood=(opened_min, 100))
+        verdicts[replay] = [(e.details["key"], e.details["response"].posts) for e in impacts]
+    assert verdicts[False] == verdicts[True]
+    assert verdicts[False][0][1] == 100
