@@ -28,6 +28,7 @@ __all__ = [
     "MentionDecoder",
     "Reason",
     "Reject",
+    "array_elements",
     "repair_surrogates",
 ]
 
@@ -104,6 +105,31 @@ def repair_surrogates(value: bytes) -> bytes:
     return _SURROGATE.sub(_replace_half, value)
 
 
+_RAWS: Final = msgspec.json.Decoder(list[msgspec.Raw])
+
+
+def array_elements(value: bytes, original: bytes | None = None) -> list[tuple[bytes, bytes]]:
+    r"""The elements of a JSON array: (original bytes, bytes to decode), ``value``
+    being ``original`` with its lone surrogates repaired (:func:`repair_surrogates`
+    keeps every length, so an element of ``value`` sits at the same offsets in
+    ``original``). Raises what decoding raises.
+
+    >>> line = rb'["cut \ud83d", 2]'
+    >>> array_elements(repair_surrogates(line), line)
+    [(b'"cut \\ud83d"', b'"cut \\ufffd"'), (b'2', b'2')]
+    """
+    raws = [bytes(r) for r in _RAWS.decode(value)]
+    if original is None or original == value:
+        return [(r, r) for r in raws]
+    out = []
+    at = 0
+    for r in raws:  # between elements only "," and blanks: the first match is it
+        at = value.find(r, at)
+        out.append((original[at : at + len(r)], r))
+        at += len(r)
+    return out
+
+
 #: What decoding untrusted bytes may raise: msgspec's errors (a ValidationError is a
 #: DecodeError), invalid UTF-8 inside a JSON string, and nesting deeper than the
 #: interpreter's recursion limit.
@@ -177,7 +203,6 @@ class MentionDecoder:
         self.max_future_ms = max_future_ms
         self._one = msgspec.json.Decoder(Mention)
         self._many = msgspec.json.Decoder(list[Mention])
-        self._raws = msgspec.json.Decoder(list[msgspec.Raw])
 
     def decode(self, key: bytes | None, value: bytes | None, *, record_ts_ms: int) -> Decoded:
         """Decode one Kafka message value (key = brand)."""
@@ -210,10 +235,7 @@ class MentionDecoder:
         except (msgspec.ValidationError, UnicodeDecodeError):
             pass  # some elements are bad: split below
         except DECODE_ERRORS as exc:
-            repaired = _repaired(exc, value) if original is None else None
-            if repaired is not None:
-                return self._decode_batch(key, repaired, record_ts_ms, original=value)
-            return Decoded([], [_reject(exc, original or value, None)], 0, True)
+            return self._undecodable(exc, key, value, record_ts_ms, original)
         else:
             if not mentions:
                 return Decoded([], [Reject("empty_batch", "[]", "", value, None)], 0, True)
@@ -221,12 +243,9 @@ class MentionDecoder:
                 mentions, None, key, record_ts_ms, batch=True, whole=(value, original)
             )
         try:
-            raws = self._elements(value, original)
-        except DECODE_ERRORS as exc:  # not JSON after all, past the first bad element
-            repaired = _repaired(exc, value) if original is None else None
-            if repaired is not None:  # or half an emoji after an invalid element
-                return self._decode_batch(key, repaired, record_ts_ms, original=value)
-            return Decoded([], [_reject(exc, original or value, None)], 0, True)
+            raws = array_elements(value, original)
+        except DECODE_ERRORS as exc:  # not JSON after all, or half an emoji, past a bad element
+            return self._undecodable(exc, key, value, record_ts_ms, original)
         good: list[Mention] = []
         good_raw: list[bytes] = []
         good_index: list[int] = []
@@ -242,19 +261,20 @@ class MentionDecoder:
         checked = self._check(good, good_raw, key, record_ts_ms, batch=True, index=good_index)
         return Decoded(checked.mentions, rejects + checked.rejects, checked.truncated, True)
 
-    def _elements(self, value: bytes, original: bytes | None) -> list[tuple[bytes, bytes]]:
-        """A batch's elements: (original bytes, bytes to decode). A repair keeps every
-        length, so an element of ``value`` sits at the same offsets in ``original``."""
-        raws = [bytes(r) for r in self._raws.decode(value)]
-        if original is None:
-            return [(r, r) for r in raws]
-        out = []
-        at = 0
-        for r in raws:  # between elements only "," and blanks: the first match is it
-            at = value.find(r, at)
-            out.append((original[at : at + len(r)], r))
-            at += len(r)
-        return out
+    def _undecodable(
+        self,
+        exc: Exception,
+        key: bytes | None,
+        value: bytes,
+        record_ts_ms: int,
+        original: bytes | None,
+    ) -> Decoded:
+        """A batch that does not decode: decoded again once with its lone surrogates
+        repaired, if that may be why, else refused whole with its original bytes."""
+        repaired = _repaired(exc, value) if original is None else None
+        if repaired is not None:
+            return self._decode_batch(key, repaired, record_ts_ms, original=value)
+        return Decoded([], [_reject(exc, original or value, None)], 0, True)
 
     def _check(
         self,
@@ -301,7 +321,7 @@ class MentionDecoder:
             if reason is not None:
                 pos = index[i] if index is not None else (i if batch else None)
                 if raws is None:  # a valid batch: find the element's own bytes
-                    raws = [r for r, _ in self._elements(*whole)]
+                    raws = [r for r, _ in array_elements(*whole)]
                 rejects.append(Reject(reason, detail, "", raws[i], pos))
                 continue
             if len(m.text) > cut:

@@ -23,7 +23,7 @@ from typing import Any
 import msgspec
 from kafka import KafkaProducer
 
-from streams.codec import DECODE_ERRORS, repair_surrogates
+from streams.codec import DECODE_ERRORS, array_elements, repair_surrogates
 
 __all__ = ["MentionProducer", "brand_of"]
 
@@ -33,7 +33,6 @@ class _BrandOnly(msgspec.Struct):
 
 
 _brand_decoder = msgspec.json.Decoder(_BrandOnly)
-_raws_decoder = msgspec.json.Decoder(list[msgspec.Raw])
 
 
 def brand_of(raw: bytes) -> str | None:
@@ -50,7 +49,7 @@ def brand_of(raw: bytes) -> str | None:
         return _brand_decoder.decode(raw).brand
     except DECODE_ERRORS:  # not JSON, no brand, invalid UTF-8 in it, nested too deep
         repaired = repair_surrogates(raw)  # or half an emoji, which the worker reads
-        if repaired is raw or repaired == raw:
+        if repaired == raw:
             return None
         return brand_of(repaired)
 
@@ -158,16 +157,12 @@ class MentionProducer:
         (an export of the mentions topic), whose elements are sent one by one and
         batched again per brand. A line that cannot be split goes as it is."""
         if line.lstrip()[:1] == b"[":
-            repaired = repair_surrogates(line)  # same length: each element at its offsets
             try:
-                elements = [bytes(e) for e in _raws_decoder.decode(repaired)]
+                elements = array_elements(repair_surrogates(line), line)
             except DECODE_ERRORS:
                 elements = []
-            at = 0
-            for element in elements:  # sent as the line had it, half emojis included
-                at = repaired.find(element, at)
-                self.send_raw(line[at : at + len(element)])
-                at += len(element)
+            for element, _ in elements:  # sent as the line had it, half emojis included
+                self.send_raw(element)
             if elements:
                 return
         self.send_raw(line)
