@@ -395,10 +395,8 @@ class EventTimeBins(Detector):
         info: dict[int, tuple[str, int, int]] = {}
         for _, keys, rows in self._evidence(1, lo, hi):
             tau = None
-            if len(keys) > k_max:  # full: the (k+1)-th smallest key is the threshold
-                order = sorted(range(len(keys)), key=keys.__getitem__)
-                tau = keys[order[k_max]]
-                rows = [rows[i] for i in order[:k_max]]
+            if len(keys) > k_max:  # full (keys ascending): the (k+1)-th is the threshold
+                tau, rows = keys[k_max], rows[:k_max]
             for author_hash, name, followers, kind in rows:
                 p = 1.0 if tau is None else min(1.0, (followers + 1) * tau / _KEY_SCALE)
                 acc = totals.setdefault(author_hash, [0.0, 0.0])

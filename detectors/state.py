@@ -260,8 +260,7 @@ class BrandState:
     """
 
     #: Official posts (time, id, text, posts it stands for) whose bin has not closed
-    #: yet; a state pickled before they waited for it has none (and before they were
-    #: counted, (time, id, text)).
+    #: yet; a state pickled before they waited for it has none.
     _official: tuple[tuple[int, str, str, int], ...] = ()
     #: Id hashes and times of the mentions counted in the bins still open (a mention
     #: sent again is not counted twice); none in a state pickled before.
@@ -465,13 +464,11 @@ class BrandState:
             bin_ms = self.settings.bin_ms
             firsts: dict[int, tuple[int, str, str, int]] = {}
             for post in sorted(self._official):
-                at, mention_id, text = post[:3]
-                posts = post[3] if len(post) > 3 else 1
-                known = firsts.get(at // bin_ms)
+                known = firsts.get(post[0] // bin_ms)
                 if known is None:
-                    firsts[at // bin_ms] = (at, mention_id, text, posts)
+                    firsts[post[0] // bin_ms] = post
                 else:
-                    firsts[at // bin_ms] = (*known[:3], known[3] + posts)
+                    firsts[post[0] // bin_ms] = (*known[:3], known[3] + post[3])
             self._official = tuple(firsts.values())
 
     def _release_official(self, end_ms: int) -> None:
@@ -485,8 +482,7 @@ class BrandState:
         keep = []
         for post in self._official:  # in time order
             if post[0] < end_ms:
-                at, mention_id, text = post[:3]
-                posts = post[3] if len(post) > 3 else 1
+                at, mention_id, text, posts = post
                 self.responses.add_response(
                     response_ms=at, mention_id=mention_id, text=text, posts=posts
                 )
